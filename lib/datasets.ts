@@ -784,3 +784,80 @@ export function _checkIndices(indices: unknown, n: number, name = "indices"): nu
   });
   return indices;
 }
+
+/**
+ * Stacks data sets with the same columns, classes and task into one, rows in order.
+ *
+ * @param parts Two or more data sets (one is allowed) with identical feature names, target
+ *   name, class names and task.
+ * @returns A new data set with all the rows of `parts`.
+ *
+ * @example
+ * ```ts
+ * import { concatDatasets, makeMoons, subset } from "./datasets.ts";
+ * const ds = makeMoons(10, { seed: 1 });
+ * const back = concatDatasets([subset(ds, [0, 1, 2]), subset(ds, [3, 4, 5, 6, 7, 8, 9])]);
+ * if (back.y.join() !== ds.y.join()) throw new Error();
+ * ```
+ */
+export function concatDatasets(parts: readonly Dataset[]): Dataset {
+  if (!Array.isArray(parts) || parts.length === 0) {
+    throw new RangeError(`parts must be a non-empty array of data sets, got ${_show(parts)}`);
+  }
+  parts.forEach((p, i) => _checkDataset(p, `parts[${i}]`));
+  const first = parts[0];
+  const signature = (d: Dataset) =>
+    JSON.stringify([d.featureNames, d.targetName, d.classNames ?? null, d.task]);
+  parts.forEach((p, i) => {
+    if (signature(p) !== signature(first)) {
+      throw new RangeError(
+        `parts[${i}] must have the columns, classes and task of parts[0] (${
+          signature(first)
+        }), got ${signature(p)}`,
+      );
+    }
+  });
+  const out: Dataset = {
+    X: parts.flatMap((p: Dataset) => p.X.map((row) => row.slice())),
+    y: parts.flatMap((p: Dataset) => p.y),
+    featureNames: first.featureNames.slice(),
+    targetName: first.targetName,
+    task: first.task,
+  };
+  if (first.classNames !== undefined) out.classNames = first.classNames.slice();
+  return out;
+}
+
+/** A row of a 2-D classification set as charts draw it. */
+export interface PointRecord {
+  /** First feature. */
+  x1: number;
+  /** Second feature. */
+  x2: number;
+  /** Class label (an integer), or the target for regression. */
+  label: number;
+}
+
+/**
+ * The rows of a data set with two features as `{x1, x2, label}` records, the shape the
+ * scatter and decision-boundary charts take.
+ *
+ * @param ds A data set with exactly two features.
+ * @returns One record per row.
+ *
+ * @example
+ * ```ts
+ * import { makeMoons, toRecords } from "./datasets.ts";
+ * const rows = toRecords(makeMoons(4, { seed: 1 }));
+ * if (rows.length !== 4 || !("x1" in rows[0])) throw new Error();
+ * ```
+ */
+export function toRecords(ds: Dataset): PointRecord[] {
+  _checkDataset(ds);
+  if (ds.featureNames.length !== 2) {
+    throw new RangeError(
+      `ds must have exactly 2 features to be drawn in the plane, got ${ds.featureNames.length}`,
+    );
+  }
+  return ds.X.map((row, i) => ({ x1: row[0], x2: row[1], label: ds.y[i] }));
+}

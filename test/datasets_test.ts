@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import {
+  concatDatasets,
   type Dataset,
   makeBlobs,
   makeCircles,
@@ -11,6 +12,7 @@ import {
   makeXor,
   subset,
   toDataFrame,
+  toRecords,
   toTensors,
 } from "../lib/datasets.ts";
 import { setSeed } from "../lib/random.ts";
@@ -528,4 +530,35 @@ Deno.test("bad arguments raise errors that name the parameter and the value", as
       });
     });
   }
+});
+
+Deno.test("concatDatasets() stacks rows in order and rejects mismatched columns", () => {
+  const ds = makeMoons(12, { seed: 5 });
+  const a = subset(ds, [0, 1, 2, 3, 4]);
+  const b = subset(ds, [5, 6, 7, 8, 9, 10, 11]);
+  const back = concatDatasets([a, b]);
+  assert.deepEqual(back.X, ds.X);
+  assert.deepEqual(back.y, ds.y);
+  assert.equal(back.task, ds.task);
+  const other = makeRegression1d(3, { seed: 1 });
+  assert.throws(() => concatDatasets([a, other]), {
+    name: "RangeError",
+    message: /^parts\[1\] must have the columns, classes and task of parts\[0\]/,
+  });
+  assert.throws(() => concatDatasets([]), {
+    name: "RangeError",
+    message: /^parts must be a non-empty array of data sets, got/,
+  });
+});
+
+Deno.test("toRecords() gives one {x1, x2, label} per row of a 2-D set", () => {
+  const ds = makeMoons(7, { seed: 2 });
+  const rows = toRecords(ds);
+  assert.equal(rows.length, 7);
+  rows.forEach((r, i) => assert.deepEqual(r, { x1: ds.X[i][0], x2: ds.X[i][1], label: ds.y[i] }));
+  const threeD = makeBlobs(6, { centers: 2, dim: 3, seed: 1 });
+  assert.throws(() => toRecords(threeD), {
+    name: "RangeError",
+    message: "ds must have exactly 2 features to be drawn in the plane, got 3",
+  });
 });
