@@ -1,0 +1,36 @@
+/**
+ * Chart helpers: pure functions `(data, options?) => spec` that return a fresh Vega-Lite v5
+ * spec. They never train and never touch tensors; show a spec with `show()` or `chart()`
+ * from `display.ts`.
+ *
+ * @module
+ */
+export { VEGA_LITE_SCHEMA } from "./charts/_common.ts";
+export type { DataFrameLike, Row, VegaLiteSpec } from "./charts/_common.ts";
+export { learningCurves } from "./charts/learning_curves.ts";
+export type {
+  EpochMark,
+  EpochRecord,
+  LearningCurvesOptions,
+  NamedRun,
+} from "./charts/learning_curves.ts";
+export { decisionBoundary } from "./charts/decision_boundary.ts";
+export type {
+  BoundaryPanel,
+  DecisionBoundaryOptions,
+  GridPoint,
+  LabeledPoint,
+  PointSet,
+} from "./charts/decision_boundary.ts";
+export { weightDistribution } from "./charts/weight_distribution.ts";
+export type {
+  DistributionKind,
+  ValueGroup,
+  WeightDistributionOptions,
+} from "./charts/weight_distribution.ts";
+export { metricBars } from "./charts/metric_bars.ts";
+export type { MetricBarsOptions, MetricRow } from "./charts/metric_bars.ts";
+export { tableView } from "./charts/table_view.ts";
+export type { TableViewOptions } from "./charts/table_view.ts";
+export { lineChart } from "./charts/line_chart.ts";
+export type { LineChartOptions } from "./charts/line_chart.ts";
