@@ -6,9 +6,9 @@ The kernel's working directory is the input notebook's folder, so `../lib/mod.ts
 Deno finds the project's deno.json. The executed notebook is written to OUT even when a cell
 fails (it then holds the outputs up to the failing cell). RESULT gets one JSON object:
 {"status": "ok" | "error" | "timeout" | "dead" | "failed", "cellIndex": int | null,
- "message": str}. While it runs, the script prints "CELL <index> <number> <count>" on stdout as each code
-cell starts (its index among all cells, its number among the code cells, the number of code
-cells), so the caller can show progress.
+ "message": str}. While it runs, the script prints "CELL <index> <number> <count>" on stdout
+as each code cell starts (its index among all cells, its number among the code cells, the
+number of code cells), so the caller can show progress.
 """
 
 import json
