@@ -155,6 +155,7 @@ export function lineChart(
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(title ? { title } : {}),
+    name: "lines",
     data: { values },
     width: _checkPositive(options.width ?? 460, "options.width"),
     height: _checkPositive(options.height ?? 280, "options.height"),

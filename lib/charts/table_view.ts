@@ -107,7 +107,7 @@ export function tableView(
     _checkPositive(options.columnWidth, "options.columnWidth");
   }
   const cells: { row: number; column: string; text: string }[] = [];
-  const panels = columns.map((column) => {
+  const panels = columns.map((column, c) => {
     let longest = column.length;
     let numeric = true;
     shown.forEach((r, i) => {
@@ -134,10 +134,12 @@ export function tableView(
       },
       layer: [
         {
+          name: `header_rule_${c}`,
           mark: { type: "rule", color: "#888888", aria: false },
           encoding: { x: { value: 0 }, x2: { value: width }, y: { value: 0 } },
         },
         {
+          name: `cells_${c}`,
           transform: [{ filter: { field: "column", equal: column } }],
           mark: { type: "text", fontSize: 13, baseline: "middle", align, color: "#222222" },
           encoding: {

@@ -121,6 +121,12 @@ export function weightDistribution(
     }
   });
 
+  if (lo === hi) {
+    // All values equal: widen the range so the axes are not degenerate.
+    const pad = Math.abs(lo) * 0.1 || 1;
+    lo -= pad;
+    hi += pad;
+  }
   const color = {
     field: "group",
     type: "nominal",
@@ -138,6 +144,7 @@ export function weightDistribution(
     }
     const step = _checkPositive(options.height ?? 44, "options.height");
     view = {
+      name: "box",
       width,
       height: { step },
       mark: {
@@ -149,7 +156,14 @@ export function weightDistribution(
       },
       encoding: {
         y: { field: "group", type: "nominal", sort: [...names], title: null },
-        x: { field: "value", type: "quantitative", title: valueTitle, scale: { zero: false } },
+        // An explicit domain: with no outliers at all, a data-driven one would include the
+        // empty outlier set's extent and vega would warn.
+        x: {
+          field: "value",
+          type: "quantitative",
+          title: valueTitle,
+          scale: { domain: [lo, hi], nice: true, zero: false },
+        },
         color: { ...color, legend: null },
       },
     };
@@ -185,6 +199,7 @@ export function weightDistribution(
   } else {
     const maxBins = _checkPositiveInt(options.maxBins ?? 40, "options.maxBins");
     view = {
+      name: "histogram",
       width,
       height: _checkPositive(options.height ?? 240, "options.height"),
       mark: { type: "bar", opacity: names.length > 1 ? 0.55 : 0.85, binSpacing: 0 },
