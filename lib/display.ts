@@ -56,6 +56,12 @@ export interface DisplayCallOptions {
 export type DisplayFunction = (bundle: MediaBundle, options: DisplayCallOptions) => unknown;
 
 let _hook: DisplayFunction | undefined;
+let _clock: () => number = () => performance.now();
+
+/** Replaces the millisecond clock the live displays throttle by (for tests); `undefined` restores it. */
+export function _setClock(now: (() => number) | undefined): void {
+  _clock = now ?? (() => performance.now());
+}
 
 /**
  * Replaces the kernel's display function (for tests): while set, lib behaves as if it ran in
@@ -152,9 +158,10 @@ export interface Compiled {
 export async function _compile(spec: VegaLiteSpec): Promise<Compiled> {
   const { vl } = await _load();
   const warnings: string[] = [];
-  const logger = _collectingLogger(warnings);
-  // deno-lint-ignore no-explicit-any
-  const out = vl.compile(spec as any, { logger: logger as any });
+  type Args = Parameters<VegaLite["compile"]>;
+  const options = { logger: _collectingLogger(warnings) } as unknown as Args[1];
+  // A copy: vega tags the data rows it ingests with a symbol; the caller's spec stays as it was.
+  const out = vl.compile(structuredClone(spec) as unknown as Args[0], options);
   return { vegaSpec: out.spec, warnings };
 }
 
@@ -212,8 +219,7 @@ export async function _renderWithWarnings(
   const { vegaSpec, warnings } = await _compile(spec);
   const view = new vega.View(vega.parse(vegaSpec as never), {
     renderer: "none",
-    // deno-lint-ignore no-explicit-any
-    logger: _collectingLogger(warnings) as any,
+    logger: _collectingLogger(warnings) as unknown as ReturnType<Vega["logger"]>,
     logLevel: vega.Warn,
   });
   try {
@@ -455,11 +461,11 @@ function _live<T>(
   let failure: unknown;
 
   const send = async (state: T | undefined): Promise<void> => {
-    const t0 = performance.now();
+    const t0 = _clock();
     const data = state === undefined ? placeholder : await makeBundle(state);
     await _send(data, { raw: true, display_id: displayId, update: created });
     created = true;
-    nextAt = t0 + Math.max(minInterval, 5 * (performance.now() - t0));
+    nextAt = t0 + Math.max(minInterval, 5 * (_clock() - t0));
   };
   const flush = (): Promise<void> => {
     const state = latest;
@@ -481,7 +487,7 @@ function _live<T>(
       if (closed || !kernel) return Promise.resolve();
       latest = state;
       dirty = true;
-      if (busy !== undefined || performance.now() < nextAt) return Promise.resolve();
+      if (busy !== undefined || _clock() < nextAt) return Promise.resolve();
       return flush();
     },
     async done(state?: T): Promise<void> {
