@@ -9,12 +9,14 @@
  * - `chart(spec)` as the last expression of a cell renders through the kernel's
  *   `Symbol.for("Jupyter.display")` protocol;
  * - `liveChart()` / `progressLine()` make one display that is updated in place, for
- *   progress while a model trains.
+ *   progress while a model trains; `notebookProgress(kind)` wraps them as a training
+ *   callback (register it with the training module's `setProgressFactory`).
  *
  * @module
  */
 import process from "node:process";
 import type { VegaLiteSpec } from "./charts/_common.ts";
+import { type EpochRecord, learningCurves } from "./charts/learning_curves.ts";
 
 export type { VegaLiteSpec } from "./charts/_common.ts";
 
@@ -627,6 +629,102 @@ export function progressLine(initialText = "", options: LiveOptions = {}): Progr
     done(text?: string, fraction?: number) {
       if (text === undefined && fraction === undefined) return core.done();
       return core.done(_checkProgress(text ?? last.text, fraction ?? last.fraction));
+    },
+  };
+}
+
+/** What the progress callbacks read from a training run's context. */
+export interface ProgressContext {
+  /** The run's settings: the epoch limit. */
+  readonly params: { readonly epochs: number };
+  /** The records so far, one per finished epoch. */
+  readonly history: { readonly epochs: readonly EpochRecord[] };
+  /** Why training stopped, if a callback stopped it. */
+  readonly stopReason?: string;
+}
+
+/** A training callback that shows progress (the hooks `fit` calls). */
+export interface ProgressCallback {
+  /** Opens the display. */
+  onTrainBegin(ctx: ProgressContext): void;
+  /** Shows the epoch just finished. */
+  onEpochEnd(log: EpochRecord & { seconds?: number }, ctx: ProgressContext): Promise<void>;
+  /** Shows the final state and closes the display. */
+  onTrainEnd(ctx: ProgressContext): Promise<void>;
+}
+
+/** One epoch as a line: `epoch 5/20  loss 0.3124  acc 0.871  valLoss 0.3350  valAcc 0.860  1.2 s`. */
+export function _epochLine(log: EpochRecord & { seconds?: number }, epochs: number): string {
+  const parts = [`epoch ${log.epoch}/${epochs}`, `loss ${log.loss.toFixed(4)}`];
+  if (log.acc !== undefined) parts.push(`acc ${log.acc.toFixed(3)}`);
+  if (log.valLoss !== undefined) parts.push(`valLoss ${log.valLoss.toFixed(4)}`);
+  if (log.valAcc !== undefined) parts.push(`valAcc ${log.valAcc.toFixed(3)}`);
+  if (log.seconds !== undefined) parts.push(`${log.seconds.toFixed(1)} s`);
+  return parts.join("  ");
+}
+
+/**
+ * A training callback that shows a run's progress in one notebook output, updated in place:
+ * `"line"` a progress bar with the latest epoch's numbers, `"chart"` the learning curves so
+ * far. Refreshes are throttled as {@link liveChart} describes and the final state is always
+ * shown, with the reason training stopped, if any. It has the shape of the training module's
+ * progress factory, so `setProgressFactory(notebookProgress)` makes `fit` use it.
+ *
+ * @param kind "line" or "chart".
+ * @param options The shortest time between refreshes.
+ * @returns The callback (one per training run).
+ *
+ * @example Driven by hand the way `fit` drives it
+ * ```ts
+ * import { notebookProgress } from "./display.ts";
+ * const cb = notebookProgress("chart");
+ * const epochs: { epoch: number; loss: number }[] = [];
+ * const ctx = { params: { epochs: 3 }, history: { epochs } };
+ * cb.onTrainBegin(ctx);
+ * for (let epoch = 1; epoch <= 3; epoch++) {
+ *   epochs.push({ epoch, loss: 1 / epoch });
+ *   await cb.onEpochEnd(epochs[epochs.length - 1], ctx);
+ * }
+ * await cb.onTrainEnd(ctx);
+ * ```
+ */
+export function notebookProgress(
+  kind: "line" | "chart",
+  options: LiveOptions = {},
+): ProgressCallback {
+  if (kind !== "line" && kind !== "chart") {
+    throw new RangeError(`kind must be "line" or "chart", got ${_brief(kind)}`);
+  }
+  _checkInterval(options, 0);
+  let line: ProgressLine | undefined;
+  let live: LiveChart | undefined;
+  const curves = (ctx: ProgressContext, title: string, subtitle?: string) =>
+    learningCurves(ctx.history.epochs, { title, subtitle });
+  return {
+    onTrainBegin(ctx) {
+      if (kind === "line") line = progressLine(`training for ${ctx.params.epochs} epochs`, options);
+      else live = liveChart(undefined, options);
+    },
+    async onEpochEnd(log, ctx) {
+      const epochs = ctx.params.epochs;
+      if (line) await line.update(_epochLine(log, epochs), Math.min(1, log.epoch / epochs));
+      if (live && ctx.history.epochs.length > 0) {
+        await live.update(curves(ctx, `Training: epoch ${log.epoch} of ${epochs}`));
+      }
+    },
+    async onTrainEnd(ctx) {
+      const last = ctx.history.epochs[ctx.history.epochs.length - 1];
+      const epochs = ctx.params.epochs;
+      const text = [last ? _epochLine(last, epochs) : "no epoch finished", ctx.stopReason]
+        .filter(Boolean).join("  |  ");
+      if (line) await line.done(text, last ? Math.min(1, last.epoch / epochs) : 0);
+      if (live) {
+        await live.done(
+          last ? curves(ctx, "Learning curves", ctx.stopReason || undefined) : undefined,
+        );
+      }
+      line = undefined;
+      live = undefined;
     },
   };
 }

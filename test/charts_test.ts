@@ -332,12 +332,25 @@ Deno.test("decisionBoundary()", async (t) => {
   });
 
   await t.step("takes the points as a data set with class names", async () => {
-    const ds = { X: [[0, 0], [1, 0.5], [2, 1]], y: [0, 1, 1], classNames: ["blue", "red"] };
+    // Names out of alphabetical order: colours must follow the class index, not the name.
+    const ds = { X: [[0, 0], [1, 0.5], [2, 1]], y: [0, 1, 1], classNames: ["upper", "lower"] };
     const spec = decisionBoundary([{ title: "m", grid: grid(models[0], 6), points: ds }]);
     const points = (spec.datasets as Record<string, { label: unknown }[]>).points_0;
-    assert.deepEqual(points.map((p) => p.label), ["blue", "red", "red"]);
+    assert.deepEqual(points.map((p) => p.label), ["upper", "lower", "lower"]);
+    const layers = (spec.concat as { layer: { encoding: Record<string, unknown> }[] }[])[0].layer;
+    const fill = layers[layers.length - 1].encoding.fill as { scale: { domain: string[] } };
+    assert.deepEqual(fill.scale.domain, ["upper", "lower"]);
     const svg = await renderClean(spec);
-    assert.ok(svg.includes(">blue</text>") && svg.includes(">red</text>"));
+    assert.ok(svg.includes(">upper</text>") && svg.includes(">lower</text>"));
+    // The class-0 point is drawn in the colour of the p = 0 end, the class-1 points in the other.
+    const fills = markGroups(svg, "symbol", "points_0")[0].map((i) =>
+      i.match(/fill="([^"]+)"/)![1]
+    );
+    assert.equal(new Set(fills).size, 2);
+    assert.equal(fills[1], fills[2]);
+    const heat = markGroups(svg, "rect", "heatmap_0")[0];
+    const lowP = heat[0].match(/fill="([^"]+)"/)![1]; // the cell at the smallest x1, p near 0
+    assert.ok(_bluish(fills[0]) && _bluish(lowP) && !_bluish(fills[1]));
   });
 
   await t.step("returns a fresh spec and does not touch its input", () => {
@@ -389,6 +402,15 @@ function boxItems(svg: string): string[] {
   const boxes = all.filter((items) => items.some((i) => i.includes("Q1 of")));
   assert.equal(boxes.length, 1);
   return boxes[0];
+}
+
+/** Whether a colour (#rrggbb or rgb(r, g, b)) has more blue than red. */
+function _bluish(color: string): boolean {
+  const hex = color.match(/^#(..)(..)(..)$/);
+  const [r, , b] = hex
+    ? hex.slice(1).map((h) => parseInt(h, 16))
+    : color.match(/\d+/g)!.map(Number);
+  return b > r;
 }
 
 /** Quantile by linear interpolation between order statistics (R-7, as d3 and vega use). */

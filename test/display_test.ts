@@ -5,6 +5,7 @@ import {
   $display,
   _compactSvg,
   _describe,
+  _epochLine,
   _progressBundle,
   _setClock,
   _setDisplayHook,
@@ -14,6 +15,7 @@ import {
   inJupyter,
   liveChart,
   type MediaBundle,
+  notebookProgress,
   progressLine,
   renderSvg,
   show,
@@ -379,6 +381,77 @@ Deno.test("progressLine()", async (t) => {
       message: "text must be a string, got 3",
     });
     await line.done();
+  });
+});
+
+Deno.test("notebookProgress() shows a training run in one output", async (t) => {
+  /** Drives the callback the way `fit` does: begin, one record per epoch, end. */
+  async function drive(kind: "line" | "chart", numEpochs: number, stopReason?: string) {
+    const cb = notebookProgress(kind, { minInterval: 1e9 });
+    const epochs: { epoch: number; loss: number; valLoss: number; seconds: number }[] = [];
+    const ctx = { params: { epochs: 10 }, history: { epochs }, stopReason };
+    cb.onTrainBegin(ctx);
+    for (let epoch = 1; epoch <= numEpochs; epoch++) {
+      epochs.push({ epoch, loss: 1 / epoch, valLoss: 1.1 / epoch, seconds: epoch / 10 });
+      await cb.onEpochEnd(epochs[epochs.length - 1], ctx);
+    }
+    await cb.onTrainEnd(ctx);
+    return epochs;
+  }
+
+  await t.step(
+    "chart: the learning curves so far, then the final ones with the stop reason",
+    async () => {
+      await withFakeKernel(async (calls) => {
+        const epochs = await drive("chart", 4, "stopped early at epoch 4");
+        // Epochs come faster than the (huge) refresh interval: only the first and last show.
+        assert.equal(calls.length, 2);
+        assert.equal(new Set(calls.map((c) => c.options.display_id)).size, 1);
+        assert.equal(calls[0].bundle["text/plain"], "Waiting for the first update...");
+        const final = calls[1].bundle[VEGA_LITE_MIME] as VegaLiteSpec;
+        assert.deepEqual(final.title, {
+          text: "Learning curves",
+          subtitle: "stopped early at epoch 4",
+        });
+        assert.deepEqual(
+          final,
+          learningCurves(epochs, {
+            title: "Learning curves",
+            subtitle: "stopped early at epoch 4",
+          }),
+        );
+      });
+    },
+  );
+
+  await t.step(
+    "line: a bar with the epoch's numbers, the last line when training ends",
+    async () => {
+      await withFakeKernel(async (calls) => {
+        const epochs = await drive("line", 10);
+        const texts = calls.map((c) => c.bundle["text/plain"]);
+        assert.deepEqual(texts, [
+          "training for 10 epochs",
+          _progressBundle({ text: _epochLine(epochs[9], 10), fraction: 1 })["text/plain"],
+        ]);
+        assert.equal(_epochLine(epochs[9], 10), "epoch 10/10  loss 0.1000  valLoss 0.1100  1.0 s");
+      });
+    },
+  );
+
+  await t.step("outside the kernel only the final line is printed", async () => {
+    const lines = await capture("log", async () => {
+      await drive("line", 3, "stopped");
+    });
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /30% epoch 3\/10 .* \| {2}stopped$/);
+  });
+
+  await t.step("rejects an unknown kind", () => {
+    assert.throws(() => notebookProgress("bar" as never), {
+      name: "RangeError",
+      message: 'kind must be "line" or "chart", got "bar"',
+    });
   });
 });
 

@@ -319,13 +319,25 @@ export function decisionBoundary(
     ? Math.round(width * Math.min(1.5, Math.max(0.6, spanY / spanX)))
     : _checkPositive(options.height, "options.height");
 
-  const labels: (string | number)[] = [];
-  for (const { points } of parsed) {
-    for (const { label } of points) if (!labels.includes(label)) labels.push(label);
+  // Class colours follow the class index (0 at the p = 0 end, 1 at the p = 1 end): names from
+  // a data set's classNames keep its order; other labels are sorted.
+  const named: string[] = [];
+  for (const item of items) {
+    const names = (item as { points?: { classNames?: unknown } }).points?.classNames;
+    if (Array.isArray(names)) {
+      for (const n of names) if (!named.includes(String(n))) named.push(String(n));
+    }
   }
-  labels.sort((a, b) =>
+  const others: (string | number)[] = [];
+  for (const { points } of parsed) {
+    for (const { label } of points) {
+      if (!others.includes(label) && !named.includes(label as string)) others.push(label);
+    }
+  }
+  others.sort((a, b) =>
     typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))
   );
+  const labels: (string | number)[] = [...named, ...others];
   const classRange = labels.length <= 2 ? CLASS_COLORS.slice(0, labels.length) : MANY_CLASS_COLORS;
 
   // Panels that show the same points share one named data set.
