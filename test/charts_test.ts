@@ -353,6 +353,46 @@ Deno.test("decisionBoundary()", async (t) => {
     assert.ok(_bluish(fills[0]) && _bluish(lowP) && !_bluish(fills[1]));
   });
 
+  await t.step("colours cells by the predicted class for a multiclass grid", async () => {
+    // Three classes by angle around the origin, thirds of the circle.
+    const classOf = (a: number, b: number) =>
+      Math.floor(((Math.atan2(b, a) + Math.PI) / (2 * Math.PI)) * 3) % 3;
+    const g = grid((a, b) => 0.5 + 0.1 * classOf(a, b), 10, [-1, 1, -1, 1])
+      .map((pt) => ({ ...pt, label: classOf(pt.x1, pt.x2) }));
+    const pts = [[-0.9, -0.1], [0.5, -0.6], [0.5, 0.6]].map(([x1, x2]) => ({
+      x1,
+      x2,
+      label: classOf(x1, x2),
+    }));
+    const spec = decisionBoundary([{ title: "three classes", grid: g, points: pts }]);
+    const layers =
+      (spec.concat as { layer: { name: string; encoding: Record<string, unknown> }[] }[])[0]
+        .layer;
+    assert.deepEqual(layers.map((l) => l.name), ["heatmap_0", "points_0"], "no p = 0.5 contour");
+    const color = layers[0].encoding.color as { field: string; scale: { domain: number[] } };
+    assert.equal(color.field, "label");
+    assert.deepEqual(color.scale.domain, [0, 1, 2]);
+    const svg = await renderClean(spec);
+    const cells = markGroups(svg, "rect", "heatmap_0")[0];
+    assert.equal(cells.length, g.length);
+    const rgb = (item: string) => {
+      const hex = item.match(/fill="#(..)(..)(..)"/)!;
+      return hex.slice(1).map((h) => parseInt(h, 16));
+    };
+    const dots = markGroups(svg, "symbol", "points_0")[0];
+    // Cells are drawn row by row: x2 ascending outside, x1 ascending inside.
+    const axis = [...new Set(g.map((c) => c.x1))].sort((a, b) => a - b);
+    const cellClasses = axis.flatMap((b) => axis.map((a) => classOf(a, b)));
+    // Each point's class shows in its cells as a lighter shade of the point's colour.
+    pts.forEach((pt, n) => {
+      const dark = rgb(dots[n]);
+      const k = cellClasses.indexOf(pt.label);
+      const light = rgb(cells[k]);
+      light.forEach((v, ch) => assert.ok(v > dark[ch] && v <= 255, `class ${pt.label}`));
+    });
+    assert.equal(new Set(cells.map((c) => c.match(/fill="([^"]+)"/)![1])).size, 3);
+  });
+
   await t.step("returns a fresh spec and does not touch its input", () => {
     const panels = [{ title: "a", grid: grid(models[1], 6), points: labeledPoints(5, 3) }];
     assertFreshAndPure(() => decisionBoundary(panels), panels);
@@ -386,6 +426,15 @@ Deno.test("decisionBoundary()", async (t) => {
     assert.throws(() => decisionBoundary([{ title: "a", grid: g }], { columns: 0 }), {
       name: "RangeError",
       message: "options.columns must be a positive integer, got 0",
+    });
+    assert.throws(() => decisionBoundary([{ title: "a", grid: g }], { colorBy: "class" }), {
+      name: "RangeError",
+      message: 'options.colorBy "class" needs grid points with a label, got none in panels[0].grid',
+    });
+    const half = g.map((p, k) => (k % 2 ? { ...p, label: 1 } : p));
+    assert.throws(() => decisionBoundary([{ title: "a", grid: half }]), {
+      name: "TypeError",
+      message: "panels[0].grid must give a label to every point or to none, got 8 of 16",
     });
     const uneven = grid(models[0], 3).map((p) => ({ ...p, x1: p.x1 === 2 ? 3 : p.x1 }));
     assert.throws(() => decisionBoundary([{ title: "a", grid: uneven }]), {

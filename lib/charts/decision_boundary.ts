@@ -8,6 +8,7 @@ import {
   _checkFinite,
   _checkNonEmptyArray,
   _checkObject,
+  _checkOneOf,
   _checkPositive,
   _checkPositiveInt,
   _checkString,
@@ -19,14 +20,16 @@ import {
   type VegaLiteSpec,
 } from "./_common.ts";
 
-/** One grid point with the model's probability of class 1 there. */
+/** One grid point with the model's prediction there. */
 export interface GridPoint {
   /** First feature. */
   x1: number;
   /** Second feature. */
   x2: number;
-  /** Predicted probability of class 1, in [0, 1]. */
+  /** Binary: predicted probability of class 1. Multiclass: probability of the predicted class. */
   p: number;
+  /** Predicted class (needed to colour cells by class). */
+  label?: number;
 }
 
 /** One data point with its class label. */
@@ -74,7 +77,13 @@ export interface DecisionBoundaryOptions {
   title?: string;
   /** Subtitle under the title. @default undefined */
   subtitle?: string;
-  /** Draw the p = 0.5 contour line. @default true */
+  /**
+   * Colour the cells by the probability of class 1 (binary) or by the predicted class
+   * (multiclass; grid points then need a `label`).
+   * @default "class" when a grid predicts a label above 1, else "probability"
+   */
+  colorBy?: "probability" | "class";
+  /** Draw the p = 0.5 contour line (probability colouring only). @default true */
   contour?: boolean;
   /** Axis titles for x1 and x2. @default ["x₁", "x₂"] */
   axisTitles?: readonly [string, string];
@@ -90,6 +99,13 @@ const HEAT_RANGE = ["#8fb3de", "#f7f7f7", "#eb9d8f"];
 const CLASS_COLORS = ["#174a8b", "#a50f15"];
 const MANY_CLASS_COLORS = ["#174a8b", "#a50f15", "#1b7837", "#762a83", "#e08214", "#35978f"];
 
+/** A colour mixed with white: `amount` 0 keeps it, 1 gives white. */
+export function _lighten(hex: string, amount: number): string {
+  const channels = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return "#" +
+    channels.map((c) => Math.round(c + (255 - c) * amount).toString(16).padStart(2, "0")).join("");
+}
+
 /** What {@link _gridInfo} learns about a grid. */
 export interface GridInfo {
   /** Sorted distinct x1 values. */
@@ -98,6 +114,8 @@ export interface GridInfo {
   ys: number[];
   /** p at (xs[i], ys[j]) is `values[j][i]`. */
   values: number[][];
+  /** The predicted class at (xs[i], ys[j]), when the grid points carry labels. */
+  classes?: number[][];
 }
 
 /** Checks that `grid` is a full regular grid and returns its axes and values. */
@@ -113,10 +131,24 @@ export function _gridInfo(grid: unknown, name: string): GridInfo {
     if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
       throw new RangeError(`${name}[${k}].p must be a probability in [0, 1], got ${_show(p)}`);
     }
+    const label = o.label;
+    if (
+      label !== undefined && (typeof label !== "number" || !Number.isInteger(label) || label < 0)
+    ) {
+      throw new TypeError(
+        `${name}[${k}].label must be a class index (an integer ≥ 0), got ${_show(label)}`,
+      );
+    }
     xSet.add(x1);
     ySet.add(x2);
-    return { x1, x2, p };
+    return { x1, x2, p, label };
   });
+  const labelled = rows.filter((r) => r.label !== undefined).length;
+  if (labelled !== 0 && labelled !== rows.length) {
+    throw new TypeError(
+      `${name} must give a label to every point or to none, got ${labelled} of ${rows.length}`,
+    );
+  }
   const xs = [...xSet].sort((a, b) => a - b);
   const ys = [...ySet].sort((a, b) => a - b);
   if (xs.length < 2 || ys.length < 2 || xs.length * ys.length !== rows.length) {
@@ -140,14 +172,16 @@ export function _gridInfo(grid: unknown, name: string): GridInfo {
   const xi = new Map(xs.map((v, i) => [v, i]));
   const yi = new Map(ys.map((v, j) => [v, j]));
   const values = ys.map(() => new Array<number>(xs.length).fill(NaN));
-  for (const { x1, x2, p } of rows) {
+  const classes = labelled > 0 ? ys.map(() => new Array<number>(xs.length).fill(0)) : undefined;
+  for (const { x1, x2, p, label } of rows) {
     const i = xi.get(x1)!, j = yi.get(x2)!;
     if (!Number.isNaN(values[j][i])) {
       throw new RangeError(`${name} must list each (x1, x2) once, got (${x1}, ${x2}) twice`);
     }
     values[j][i] = p;
+    if (classes) classes[j][i] = label!;
   }
-  return { xs, ys, values };
+  return classes ? { xs, ys, values, classes } : { xs, ys, values };
 }
 
 /** A line segment of the contour, from (xa, ya) to (xb, yb). */
@@ -258,10 +292,12 @@ function _points(value: unknown, name: string): LabeledPoint[] {
 }
 
 /**
- * Decision boundaries of one or more binary classifiers, side by side. Each panel shows the
- * predicted probability p = P(y = 1 | x) on a grid as a heat map with a diverging colour scale
- * centred on p = 0.5 (white), the p = 0.5 contour as a black line (marching squares on the
- * grid), and the data points on top, coloured by class.
+ * Decision boundaries of one or more classifiers, side by side. For a binary classifier each
+ * panel shows the predicted probability p = P(y = 1 | x) on a grid as a heat map with a
+ * diverging colour scale centred on p = 0.5 (white), the p = 0.5 contour as a black line
+ * (marching squares on the grid), and the data points on top, coloured by class (class 0 at
+ * the p = 0 end). For a multiclass classifier the cells take a light shade of the predicted
+ * class's colour.
  *
  * @param panels One `{title, grid, points}` per model; `grid` is a full regular grid such as
  *   `predictGrid` returns, `points` are `{x1, x2, label}` records or a data set `{X, y}`.
@@ -309,8 +345,25 @@ export function decisionBoundary(
     const title = _checkString(panel.title, `panels[${k}].title`, true);
     const info = _gridInfo(panel.grid, `panels[${k}].grid`);
     const points = _points(panel.points, `panels[${k}].points`);
-    return { title, info, points };
+    const classNames = (panel.points as { classNames?: unknown } | undefined)?.classNames;
+    const nameOf = (c: number): string | number =>
+      Array.isArray(classNames) && c < classNames.length ? String(classNames[c]) : c;
+    return { title, info, points, nameOf };
   });
+  const multiclass = parsed.some(({ info }) => info.classes?.some((row) => row.some((c) => c > 1)));
+  const colorBy = _checkOneOf(
+    options.colorBy ?? (multiclass ? "class" : "probability"),
+    "options.colorBy",
+    ["probability", "class"] as const,
+  );
+  if (colorBy === "class") {
+    const k = parsed.findIndex(({ info }) => info.classes === undefined);
+    if (k >= 0) {
+      throw new RangeError(
+        `options.colorBy "class" needs grid points with a label, got none in panels[${k}].grid`,
+      );
+    }
+  }
 
   const first = parsed[0].info;
   const spanX = first.xs[first.xs.length - 1] - first.xs[0];
@@ -329,33 +382,59 @@ export function decisionBoundary(
     }
   }
   const others: (string | number)[] = [];
-  for (const { points } of parsed) {
-    for (const { label } of points) {
-      if (!others.includes(label) && !named.includes(label as string)) others.push(label);
+  const see = (label: string | number) => {
+    if (!others.includes(label) && !named.includes(label as string)) others.push(label);
+  };
+  for (const { points, info, nameOf } of parsed) {
+    for (const { label } of points) see(label);
+    if (colorBy === "class") {
+      for (const row of info.classes!) for (const c of row) see(nameOf(c));
     }
   }
   others.sort((a, b) =>
     typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))
   );
   const labels: (string | number)[] = [...named, ...others];
-  const classRange = labels.length <= 2 ? CLASS_COLORS.slice(0, labels.length) : MANY_CLASS_COLORS;
+  const classRange = labels.length <= 2
+    ? CLASS_COLORS.slice(0, labels.length)
+    : labels.map((_, i) => MANY_CLASS_COLORS[i % MANY_CLASS_COLORS.length]);
 
   // Panels that show the same points share one named data set.
   const datasets: Record<string, LabeledPoint[]> = {};
   const datasetOf = new Map<string, string>();
-  const concat = parsed.map(({ title, info, points }, k) => {
+  const concat = parsed.map(({ title, info, points, nameOf }, k) => {
     const { xs, ys } = info;
     // Half a cell, slightly more so neighbouring rects overlap and leave no hairline gaps.
     const hx = ((xs[xs.length - 1] - xs[0]) / (xs.length - 1)) * 0.51;
     const hy = ((ys[ys.length - 1] - ys[0]) / (ys.length - 1)) * 0.51;
     const domainX = [_round(xs[0] - hx / 1.02), _round(xs[xs.length - 1] + hx / 1.02)];
     const domainY = [_round(ys[0] - hy / 1.02), _round(ys[ys.length - 1] + hy / 1.02)];
-    const gridRows: GridPoint[] = [];
+    const gridRows: Record<string, unknown>[] = [];
     info.values.forEach((row, j) =>
-      row.forEach((p, i) =>
-        gridRows.push({ x1: _round(xs[i]), x2: _round(ys[j]), p: _round(p, 4) })
-      )
+      row.forEach((p, i) => {
+        const cell: Record<string, unknown> = {
+          x1: _round(xs[i]),
+          x2: _round(ys[j]),
+          p: _round(p, 4),
+        };
+        if (colorBy === "class") cell.label = nameOf(info.classes![j][i]);
+        gridRows.push(cell);
+      })
     );
+    const color = colorBy === "probability"
+      ? {
+        field: "p",
+        type: "quantitative",
+        title: probabilityTitle,
+        scale: { domain: [0, 0.5, 1], range: [...HEAT_RANGE] },
+        legend: { gradientLength: 140, values: [0, 0.25, 0.5, 0.75, 1], format: ".2~f" },
+      }
+      : {
+        field: "label",
+        type: "nominal",
+        title: "Class",
+        scale: { domain: [...labels], range: classRange.map((c) => _lighten(c, 0.6)) },
+      };
     const layer: Record<string, unknown>[] = [{
       name: `heatmap_${k}`,
       data: { values: gridRows },
@@ -381,16 +460,10 @@ export function decisionBoundary(
           scale: { domain: domainY, nice: false, zero: false },
         },
         y2: { field: "x2b" },
-        color: {
-          field: "p",
-          type: "quantitative",
-          title: probabilityTitle,
-          scale: { domain: [0, 0.5, 1], range: [...HEAT_RANGE] },
-          legend: { gradientLength: 140, values: [0, 0.25, 0.5, 0.75, 1], format: ".2~f" },
-        },
+        color,
       },
     }];
-    if (contour) {
+    if (contour && colorBy === "probability") {
       const segments = _contour(info);
       if (segments.length > 0) {
         layer.push({
