@@ -187,6 +187,15 @@ Deno.test("learningCurves()", async (t) => {
     assert.ok(svg.includes(">stopped</text>"));
   });
 
+  await t.step("takes a History-like object as one run", () => {
+    const epochs = history(5);
+    assert.deepEqual(learningCurves({ epochs }), learningCurves(epochs));
+    assert.throws(() => learningCurves({ epochs: [] }), {
+      name: "RangeError",
+      message: /^runs\.epochs must be a non-empty array/,
+    });
+  });
+
   await t.step("draws only the loss when the records have no accuracy", async () => {
     const spec = learningCurves(history(6, true, false));
     assert.equal((spec.hconcat as unknown[]).length, 1);
@@ -710,6 +719,30 @@ Deno.test("lineChart()", async (t) => {
     assert.equal(enc.color.field, "beta");
     const svg = await renderClean(spec);
     assert.equal(markGroups(svg, "line", "lines").length, betas.length);
+  });
+
+  await t.step("hides the legend of many series when asked", async () => {
+    const path = Array.from(
+      { length: 30 },
+      (_, w) =>
+        [0.001, 0.01, 0.1, 1].map((lambda) => ({
+          lambda,
+          weight: (w - 15) / (1 + 10 * lambda),
+          w,
+        })),
+    )
+      .flat();
+    const spec = lineChart(path, {
+      x: "lambda",
+      y: "weight",
+      color: "w",
+      logX: true,
+      legend: false,
+    });
+    assert.equal((spec.encoding as { color: { legend: unknown } }).color.legend, null);
+    const svg = await renderClean(spec);
+    assert.equal(markGroups(svg, "line", "lines").length, 30);
+    assert.ok(!svg.includes('class="mark-group role-legend"'));
   });
 
   await t.step("reads a nodejs-polars DataFrame", async () => {

@@ -85,6 +85,18 @@ export function _valField(metric: string): string {
 
 /** Normalises the `runs` argument to named runs, checking every record. */
 function _namedRuns(runs: unknown): { name: string; epochs: Record<string, unknown>[] }[] {
+  if (
+    typeof runs === "object" && runs !== null && !Array.isArray(runs) &&
+    Array.isArray((runs as { epochs?: unknown }).epochs)
+  ) {
+    // A History object: its epoch records are one run.
+    const epochs = _checkNonEmptyArray<unknown>(
+      (runs as { epochs: unknown }).epochs,
+      "runs.epochs",
+      "epoch records",
+    );
+    return [{ name: "model", epochs: epochs.map((e, j) => _checkRecord(e, `runs.epochs[${j}]`)) }];
+  }
   const items = _checkNonEmptyArray<unknown>(
     runs,
     "runs",
@@ -132,7 +144,8 @@ function _checkRecord(value: unknown, name: string): Record<string, unknown> {
  *
  * Values that are not finite (a diverged loss) are left out of the lines.
  *
- * @param runs One history as an array of epoch records, or several as `{name, epochs}`.
+ * @param runs One history (a `History`, or its array of epoch records), or several as
+ *   `{name, epochs}`.
  * @param options Metrics, title, marks and panel size.
  * @returns A fresh Vega-Lite v5 spec (horizontal concatenation of the metric panels).
  *
@@ -147,7 +160,7 @@ function _checkRecord(value: unknown, name: string): Record<string, unknown> {
  * ```
  */
 export function learningCurves(
-  runs: readonly EpochRecord[] | readonly NamedRun[],
+  runs: readonly EpochRecord[] | readonly NamedRun[] | { readonly epochs: readonly EpochRecord[] },
   options: LearningCurvesOptions = {},
 ): VegaLiteSpec {
   _checkObject(options, "options");

@@ -35,6 +35,10 @@ export interface LineChartOptions {
   logY?: boolean;
   /** Draw a point at every row. @default false */
   point?: boolean;
+  /** Show the legends of `color` and `strokeDash` (hide them for many series). @default true */
+  legend?: boolean;
+  /** Legend title of the `color` field. @default the color field */
+  colorTitle?: string;
   /** Chart title. @default undefined */
   title?: string;
   /** Subtitle under the title. @default undefined */
@@ -79,7 +83,13 @@ export function lineChart(
   const logX = options.logX ?? false;
   const logY = options.logY ?? false;
   const point = options.point ?? false;
-  for (const [name, v] of [["logX", logX], ["logY", logY], ["point", point]] as const) {
+  const legend = options.legend ?? true;
+  for (
+    const [name, v] of [["logX", logX], ["logY", logY], ["point", point], [
+      "legend",
+      legend,
+    ]] as const
+  ) {
     if (typeof v !== "boolean") {
       throw new TypeError(`options.${name} must be a boolean, got ${_show(v)}`);
     }
@@ -138,13 +148,20 @@ export function lineChart(
     },
   };
   if (options.color !== undefined) {
-    encoding.color = { field: options.color, type: "nominal", sort: order(options.color) };
+    encoding.color = {
+      field: options.color,
+      type: "nominal",
+      sort: order(options.color),
+      title: _checkString(options.colorTitle ?? options.color, "options.colorTitle", true),
+      ...(legend ? {} : { legend: null }),
+    };
   }
   if (options.strokeDash !== undefined) {
     encoding.strokeDash = {
       field: options.strokeDash,
       type: "nominal",
       sort: order(options.strokeDash),
+      ...(legend ? {} : { legend: null }),
     };
   }
   encoding.tooltip = [...new Set([...series, x, y])].map((f) => ({
