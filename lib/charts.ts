@@ -18,7 +18,7 @@ export { decisionBoundary } from "./charts/decision_boundary.ts";
 export type {
   BoundaryPanel,
   DecisionBoundaryOptions,
-  GridPoint,
+  GridCell,
   LabeledPoint,
   PointSet,
 } from "./charts/decision_boundary.ts";

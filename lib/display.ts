@@ -557,8 +557,11 @@ function _escapeHtml(text: string): string {
     .replaceAll('"', "&quot;");
 }
 
-interface ProgressState {
+/** The state of a progress line: its text and, optionally, the completed fraction. */
+export interface ProgressState {
+  /** The text. */
   text: string;
+  /** The completed fraction in [0, 1]. */
   fraction?: number;
 }
 

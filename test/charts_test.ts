@@ -10,7 +10,7 @@ import {
   type VegaLiteSpec,
   weightDistribution,
 } from "../lib/charts.ts";
-import { _contour, _gridInfo, type GridPoint } from "../lib/charts/decision_boundary.ts";
+import { _contour, _gridInfo, type GridCell } from "../lib/charts/decision_boundary.ts";
 import { _cellText } from "../lib/charts/table_view.ts";
 import { _renderWithWarnings } from "../lib/display.ts";
 import { makeRng } from "../lib/random.ts";
@@ -74,8 +74,8 @@ function grid(
   f: (a: number, b: number) => number,
   res: number,
   [x0, x1, y0, y1]: readonly number[] = [-1, 2, -1, 1],
-): GridPoint[] {
-  const out: GridPoint[] = [];
+): GridCell[] {
+  const out: GridCell[] = [];
   for (let i = 0; i < res; i++) {
     for (let j = 0; j < res; j++) {
       const a = x0 + ((x1 - x0) * i) / (res - 1), b = y0 + ((y1 - y0) * j) / (res - 1);

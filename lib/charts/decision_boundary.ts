@@ -21,7 +21,7 @@ import {
 } from "./_common.ts";
 
 /** One grid point with the model's prediction there. */
-export interface GridPoint {
+export interface GridCell {
   /** First feature. */
   x1: number;
   /** Second feature. */
@@ -57,7 +57,7 @@ export interface BoundaryPanel {
   /** Panel title, e.g. the model's name. */
   title: string;
   /** Predictions on a full regular grid (every x1 value with every x2 value). */
-  grid: readonly GridPoint[];
+  grid: readonly GridCell[];
   /** Data points drawn on top. @default [] */
   points?: readonly LabeledPoint[] | PointSet;
 }
