@@ -34,3 +34,5 @@ export { tableView } from "./charts/table_view.ts";
 export type { TableViewOptions } from "./charts/table_view.ts";
 export { lineChart } from "./charts/line_chart.ts";
 export type { LineChartOptions } from "./charts/line_chart.ts";
+export { scatter } from "./charts/scatter.ts";
+export type { ScatterOptions } from "./charts/scatter.ts";

@@ -16,24 +16,63 @@ export class CheckError extends Error {
 /**
  * Asserts one claim of a lesson. On success it prints `✓ claim` (with the measured numbers
  * in `detail`), so the executed notebook reads as a list of verified statements; on failure
- * it throws a {@link CheckError} that names the claim and the numbers.
+ * it throws a {@link CheckError} that names the claim and the numbers, at once (not through
+ * the returned promise), so a forgotten `await` can never hide a failed claim.
+ *
+ * Await the returned promise in a notebook (`await lib.check(…)`): the Deno kernel sends
+ * `console.log` lines asynchronously and drops the ones still queued when a cell ends, so
+ * awaiting gives the printed line time to reach the notebook.
  *
  * @param condition Whether the claim holds.
  * @param claim The claim, as a sentence.
  * @param detail The numbers behind it, shown in both cases.
+ * @returns A promise that resolves once the line has been handed to the notebook.
  *
  * @example
  * ```ts
  * import { check } from "./checks.ts";
  * const trainAcc = 0.98, testAcc = 0.85;
- * check(trainAcc > testAcc, "the model scores higher on its own training data",
+ * await check(trainAcc > testAcc, "the model scores higher on its own training data",
  *   `train ${trainAcc}, test ${testAcc}`);
  * ```
  */
-export function check(condition: boolean, claim: string, detail?: string): void {
+export function check(condition: boolean, claim: string, detail?: string): Promise<void> {
   if (typeof claim !== "string" || claim.length === 0) {
     throw new TypeError(`claim must be a non-empty string, got ${JSON.stringify(claim)}`);
   }
+  if (typeof condition !== "boolean") {
+    throw new TypeError(`condition must be a boolean, got ${String(condition)}`);
+  }
   if (!condition) throw new CheckError(claim, detail);
   console.log(`✓ ${claim}${detail ? ` (${detail})` : ""}`);
+  return flushOutput();
+}
+
+/**
+ * Waits until the lines printed so far have reached the notebook (a few milliseconds in a
+ * Jupyter kernel, nothing elsewhere). End a cell that prints with `await lib.flushOutput()`
+ * when its last statement is a `console.log`: the Deno kernel drops output still queued
+ * when a cell finishes.
+ *
+ * @returns A promise that resolves when the output has been sent.
+ *
+ * @example
+ * ```ts
+ * import { flushOutput } from "./checks.ts";
+ * console.log("done");
+ * await flushOutput();
+ * ```
+ */
+export function flushOutput(): Promise<void> {
+  if (!_inKernel()) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+function _inKernel(): boolean {
+  try {
+    return typeof (Deno as unknown as { jupyter?: { display?: unknown } }).jupyter?.display ===
+      "function";
+  } catch {
+    return false;
+  }
 }

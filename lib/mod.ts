@@ -1,5 +1,39 @@
 /**
- * The course kit's shared library: datasets, models, training, charts and notebook display.
+ * The course kit's shared library, imported by every lesson in one line:
+ *
+ * ```ts ignore
+ * import * as lib from "../lib/mod.ts";
+ * ```
+ *
+ * - start-up and seeds: {@link setup}, {@link setSeed}, {@link makeRng}
+ * - data: synthetic sets ({@link makeMoons} …), splits and folds ({@link trainDevTestSplit},
+ *   {@link kFold} …), tensors and DataFrames ({@link toTensors}, {@link toDataFrame})
+ * - models and training: {@link mlp}, {@link countParams}, {@link fit} (live progress in a
+ *   notebook), {@link earlyStopping}, {@link evaluate}, {@link predictGrid}
+ * - charts (Vega-Lite specs) and display: {@link learningCurves}, {@link decisionBoundary},
+ *   {@link weightDistribution}, {@link metricBars}, {@link tableView}, {@link lineChart},
+ *   {@link chart}, {@link show}
+ * - check cells: {@link check}
+ * - tfjs itself, as `tf`, for the lessons that look under the hood
  *
  * @module
  */
+import { setProgressFactory } from "./callbacks.ts";
+import { notebookProgress } from "./display.ts";
+
+export * as tf from "@tensorflow/tfjs";
+export * from "./backend.ts";
+export * from "./random.ts";
+export * from "./datasets.ts";
+export * from "./split.ts";
+export * from "./model.ts";
+export * from "./callbacks.ts";
+export * from "./train.ts";
+export * from "./memory.ts";
+export * from "./charts.ts";
+export * from "./display.ts";
+export * from "./checks.ts";
+
+// Training shows its live progress through the notebook display, without train.ts
+// depending on display code.
+setProgressFactory(notebookProgress);

@@ -6,6 +6,7 @@ import {
   learningCurves,
   lineChart,
   metricBars,
+  scatter,
   tableView,
   type VegaLiteSpec,
   weightDistribution,
@@ -796,4 +797,32 @@ Deno.test("the chart modules import neither tfjs nor vega", async () => {
   for (const s of specifiers) {
     assert.ok(!/tensorflow|vega|polars/.test(s), `charts import ${s}`);
   }
+});
+
+Deno.test("scatter() draws one point per row, coloured in class order", async () => {
+  const points = [
+    { x1: 0, x2: 1, label: 1 },
+    { x1: 1, x2: 0, label: 0 },
+    { x1: 2, x2: 2, label: 1 },
+  ];
+  const before = JSON.stringify(points);
+  const spec = scatter(points, { title: "Three points" });
+  assert.equal(spec.$schema, SCHEMA_V5);
+  assert.equal(JSON.stringify(points), before);
+  const color = (spec.encoding as Record<string, { scale: { domain: unknown[] } }>).color;
+  assert.deepEqual(color.scale.domain, [0, 1]);
+  const svg = await renderClean(spec);
+  const start = svg.indexOf('<g class="mark-symbol role-mark marks"');
+  assert.ok(start >= 0, "no point mark in the SVG");
+  const group = svg.slice(start);
+  const items = group.slice(0, group.indexOf("</g>")).match(/<path\b[^>]*>/g) ?? [];
+  assert.equal(items.length, 3);
+  // class 1 red, class 0 blue, matching decisionBoundary's colours
+  assert.match(items[0], /fill="#a50f15"/);
+  assert.match(items[1], /fill="#174a8b"/);
+  assert.notEqual(scatter(points), scatter(points));
+  assert.throws(() => scatter([]), {
+    name: "RangeError",
+    message: /^points must/,
+  });
 });

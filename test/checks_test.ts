@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { check, CheckError } from "../lib/checks.ts";
 
-Deno.test("check() prints the verified claim with its numbers", () => {
+Deno.test("check() prints the verified claim with its numbers", async () => {
   const lines: string[] = [];
   const original = console.log;
   console.log = (...args: unknown[]) => lines.push(args.join(" "));
   try {
-    check(2 > 1, "two exceeds one", "2 vs 1");
+    await check(2 > 1, "two exceeds one", "2 vs 1");
   } finally {
     console.log = original;
   }
@@ -25,5 +25,22 @@ Deno.test("check() rejects an empty claim", () => {
   assert.throws(() => check(true, ""), {
     name: "TypeError",
     message: 'claim must be a non-empty string, got ""',
+  });
+});
+
+Deno.test("check() throws at once, not through its promise, when the claim fails", () => {
+  let returned: unknown = "nothing";
+  try {
+    returned = check(false, "never true");
+  } catch (e) {
+    assert.ok(e instanceof CheckError);
+  }
+  assert.equal(returned, "nothing");
+});
+
+Deno.test("check() rejects a condition that is not a boolean", () => {
+  assert.throws(() => check(1 as unknown as boolean, "truthy is not enough"), {
+    name: "TypeError",
+    message: "condition must be a boolean, got 1",
   });
 });

@@ -99,6 +99,13 @@ const HEAT_RANGE = ["#8fb3de", "#f7f7f7", "#eb9d8f"];
 const CLASS_COLORS = ["#174a8b", "#a50f15"];
 const MANY_CLASS_COLORS = ["#174a8b", "#a50f15", "#1b7837", "#762a83", "#e08214", "#35978f"];
 
+/** The colours of `count` classes, in class order (blue and red for two). */
+export function _classColors(count: number): string[] {
+  return count <= 2
+    ? CLASS_COLORS.slice(0, count)
+    : Array.from({ length: count }, (_, i) => MANY_CLASS_COLORS[i % MANY_CLASS_COLORS.length]);
+}
+
 /** A colour mixed with white: `amount` 0 keeps it, 1 gives white. */
 export function _lighten(hex: string, amount: number): string {
   const channels = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
@@ -242,7 +249,7 @@ export function _contour(info: GridInfo, level = 0.5): Segment[] {
 }
 
 /** Reads a panel's points (records or a data set) into records. */
-function _points(value: unknown, name: string): LabeledPoint[] {
+export function _points(value: unknown, name: string): LabeledPoint[] {
   if (value === undefined) return [];
   if (Array.isArray(value)) {
     return value.map((pt, k) => {
@@ -395,9 +402,7 @@ export function decisionBoundary(
     typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))
   );
   const labels: (string | number)[] = [...named, ...others];
-  const classRange = labels.length <= 2
-    ? CLASS_COLORS.slice(0, labels.length)
-    : labels.map((_, i) => MANY_CLASS_COLORS[i % MANY_CLASS_COLORS.length]);
+  const classRange = _classColors(labels.length);
 
   // Panels that show the same points share one named data set.
   const datasets: Record<string, LabeledPoint[]> = {};
