@@ -318,16 +318,68 @@ export function _forward(
   return { output: a, cache };
 }
 
-/** g·Wᵀ for g [B, out] and W [in, out], choosing the cheaper arrangement on XNNPACK. */
-function _inputGrad(g: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  const [inDim, outDim] = w.shape;
-  const batch = g.shape[0];
-  // XNNPACK repacks the right-hand matrix of every product whose operand is new, so either
-  // transpose W and pack Wᵀ (≈ 2·in·out), or compute (W·gᵀ)ᵀ and pack gᵀ (≈ B·(2·out + in)).
-  if (2 * inDim * outDim <= batch * (2 * outDim + inDim)) {
-    return tf.matMul(g, tf.transpose(w));
+// Rough costs on the wasm backend, in ns: XNNPACK repacks the right-hand operand of every
+// product whose operand is new (per element), a transpose moves each element once, a product
+// with transposeA/transposeB set runs a plain loop (per multiply-add), and every op has a fixed
+// cost. They pick the cheapest arrangement of each product below.
+const PACK = 5.5, MOVE = 1.7, LOOP = 1.2, OP = 4000;
+
+type Arrangement = "plain" | "flipped" | "flagged";
+
+function _cheapest(costs: Record<Arrangement, number>): Arrangement {
+  let best: Arrangement = "plain";
+  for (const k of ["flipped", "flagged"] as const) if (costs[k] < costs[best]) best = k;
+  return best;
+}
+
+/**
+ * The gradients of a Dense layer z = a·W + b from g = ∂L/∂z [B, out], with a [B, in]:
+ * ∂W = aᵀ·g, ∂b = Σ_rows g and, if `withInput`, ∂a = g·Wᵀ. Each product is arranged so
+ * that it costs least: as written with explicit transposes ("plain"), transposed so that
+ * XNNPACK packs the smaller operand ("flipped": ∂W = (gᵀ·a)ᵀ, ∂a = (W·gᵀ)ᵀ), or with
+ * tfjs's transpose flags ("flagged", a plain loop that wins for matrix-vector products).
+ */
+function _denseGrads(
+  a: tf.Tensor2D,
+  g: tf.Tensor2D,
+  w: tf.Tensor2D,
+  needW: boolean,
+  needB: boolean,
+  withInput: boolean,
+): { dW?: tf.Tensor2D; db?: tf.Tensor1D; dA?: tf.Tensor2D } {
+  const [batch, inDim] = a.shape;
+  const outDim = g.shape[1];
+  const macs = LOOP * batch * inDim * outDim + OP;
+  const wWay = _cheapest({
+    plain: MOVE * batch * inDim + PACK * batch * outDim + 2 * OP,
+    flipped: MOVE * batch * outDim + PACK * batch * inDim + MOVE * inDim * outDim + 3 * OP,
+    flagged: macs,
+  });
+  const aWay = _cheapest({
+    plain: (MOVE + PACK) * inDim * outDim + 2 * OP,
+    flipped: MOVE * batch * outDim + PACK * batch * outDim + MOVE * batch * inDim + 3 * OP,
+    flagged: macs,
+  });
+  const gT = (needW && wWay === "flipped") || (withInput && aWay === "flipped")
+    ? tf.transpose(g)
+    : undefined;
+  const out: { dW?: tf.Tensor2D; db?: tf.Tensor1D; dA?: tf.Tensor2D } = {};
+  if (needW) {
+    out.dW = wWay === "flipped"
+      ? tf.transpose(tf.matMul(gT!, a))
+      : wWay === "flagged"
+      ? tf.matMul(a, g, true, false)
+      : tf.matMul(tf.transpose(a), g);
   }
-  return tf.transpose(tf.matMul(w, tf.transpose(g)));
+  if (needB) out.db = gT ? tf.sum(gT, 1) : tf.sum(g, 0);
+  if (withInput) {
+    out.dA = aWay === "flipped"
+      ? tf.transpose(tf.matMul(w, gT!))
+      : aWay === "flagged"
+      ? tf.matMul(g, w, false, true)
+      : tf.matMul(g, tf.transpose(w));
+  }
+  return out;
 }
 
 /**
@@ -385,10 +437,18 @@ export function _backward(
     const isLast = i === plan.steps.length - 1;
     if (s.kind === "dense") {
       if (!(isLast && fused)) g = _actBackward(s.act, cache.outputs[i], g);
-      if (s.kIdx >= 0) grads[s.kIdx] = tf.matMul(tf.transpose(cache.inputs[i]), g);
-      if (s.bIdx >= 0) grads[s.bIdx] = tf.sum(g, 0);
-      if (!plan.needGrad[i]) break;
-      g = _inputGrad(g, s.kernel as tf.Tensor2D);
+      const { dW, db, dA } = _denseGrads(
+        cache.inputs[i],
+        g,
+        s.kernel as tf.Tensor2D,
+        s.kIdx >= 0,
+        s.bIdx >= 0,
+        plan.needGrad[i],
+      );
+      if (s.kIdx >= 0) grads[s.kIdx] = dW;
+      if (s.bIdx >= 0) grads[s.bIdx] = db;
+      if (!dA) break;
+      g = dA;
     } else if (s.kind === "act") {
       if (!(isLast && fused)) g = _actBackward(s.act, cache.outputs[i], g);
     } else if (s.kind === "dropout") {

@@ -1,10 +1,9 @@
 /**
  * Parameter updates for lib's training loop.
  *
- * Named optimizers ("sgd", "momentum", "rmsprop", "adam") keep all trainable weights in one
- * flat vector θ and update it with a handful of ops per step, then write the pieces back to
- * the model's variables. They follow the update rules (and defaults) of the tfjs optimizers
- * of the same name. A `tf.Optimizer` instance is used as is, through `applyGradients`.
+ * Named optimizers ("sgd", "momentum", "rmsprop", "adam") follow the update rules and
+ * defaults of the tfjs optimizers of the same name, over one flat vector of all weights. A
+ * `tf.Optimizer` instance is used as is, through `applyGradients`.
  *
  * @module
  */
@@ -39,126 +38,126 @@ export interface _Updater {
   dispose(): void;
 }
 
-function _replace(old: tf.Tensor | undefined, next: tf.Tensor): tf.Tensor1D {
-  old?.dispose();
-  return tf.keep(next) as tf.Tensor1D;
+/**
+ * Weights smaller than this in size are set to 0 after each update. Weights that shrink
+ * towards 0 (L2 penalty, dead units) otherwise end up near or below the smallest normal
+ * float32 (1.2e-38), and XNNPACK's matrix products on the wasm backend run about 100 times
+ * slower when products are subnormal. A weight of 1e-20 cannot change any float32 result.
+ */
+const FLUSH_BELOW = 1e-20;
+
+function _flush(x: number): number {
+  return Math.abs(x) < FLUSH_BELOW ? 0 : x;
 }
 
-/** The smallest normal float32; weights below it in size are set to 0. */
-const FLT_MIN = 1e-20;
+function _flushTiny<T extends tf.Tensor>(x: T): T {
+  return tf.mul(x, tf.step(tf.sub(tf.abs(x), FLUSH_BELOW)));
+}
 
 /**
- * Sets subnormal values (0 < |x| < 1.2e-38) to 0. Weights that shrink towards 0 (L2, dead
- * units) become subnormal after many updates, and XNNPACK's matrix products on the wasm
- * backend run about 100 times slower on subnormal inputs.
+ * Updater for a named optimizer. It keeps all trainable weights in one flat vector θ with
+ * the optimizer's state beside it, and updates them in one JavaScript loop per step: on the
+ * wasm backend reading the gradients and writing the weights back costs far less than the
+ * dozens of small tensor ops (each with a fixed cost) a tfjs optimizer runs per variable.
+ * Arithmetic is in double precision, rounded to float32 when stored.
  */
-function _flushDenormals<T extends tf.Tensor>(x: T): T {
-  return tf.mul(x, tf.step(tf.sub(tf.abs(x), FLT_MIN)));
-}
-
-/** Flat-vector updater for a named optimizer. */
 class FlatUpdater implements _Updater {
   readonly #vars: tf.Variable[];
-  readonly #sizes: number[];
-  readonly #l1?: tf.Tensor1D;
-  readonly #l2?: tf.Tensor1D;
+  readonly #offsets: number[];
+  readonly #l1: number[];
+  readonly #l2: number[];
   readonly #lr: number;
   readonly #rule: OptimizerName;
-  #theta?: tf.Tensor1D;
-  #s1?: tf.Tensor1D;
-  #s2?: tf.Tensor1D;
+  readonly #theta: Float32Array;
+  readonly #s1: Float32Array;
+  readonly #s2: Float32Array;
   #t = 0;
 
   constructor(params: _Param[], rule: OptimizerName, learningRate: number, addPenalty: boolean) {
     this.#vars = params.map((p) => p.variable);
-    this.#sizes = this.#vars.map((v) => v.size);
+    this.#offsets = [0];
+    for (const v of this.#vars) this.#offsets.push(this.#offsets.at(-1)! + v.size);
+    this.#l1 = params.map((p) => (addPenalty && p.reg?.l1) || 0);
+    this.#l2 = params.map((p) => (addPenalty && p.reg?.l2) || 0);
     this.#rule = rule;
     this.#lr = learningRate;
-    const regs = addPenalty ? params.map((p) => p.reg) : [];
-    const vec = (pick: (r: NonNullable<_Param["reg"]>) => number) =>
-      regs.some((r) => r && pick(r) !== 0)
-        ? tf.keep(
-          tf.tidy(() =>
-            tf.concat(this.#sizes.map((n, i) => tf.fill([n], regs[i] ? pick(regs[i]!) : 0)))
-          ) as tf.Tensor1D,
-        )
-        : undefined;
-    this.#l1 = vec((r) => r.l1);
-    this.#l2 = vec((r) => r.l2);
+    const total = this.#offsets.at(-1)!;
+    this.#theta = new Float32Array(total);
+    this.#s1 = new Float32Array(rule === "sgd" ? 0 : total);
+    this.#s2 = new Float32Array(rule === "adam" ? total : 0);
     this.refresh();
   }
 
   refresh(): void {
-    if (this.#vars.length === 0) return;
-    this.#theta = _replace(
-      this.#theta,
-      tf.tidy(() => tf.concat(this.#vars.map((v) => tf.reshape(v, [-1]))) as tf.Tensor1D),
-    );
+    this.#vars.forEach((v, i) => this.#theta.set(v.dataSync() as Float32Array, this.#offsets[i]));
   }
 
   step(grads: (tf.Tensor | undefined)[]): tf.Scalar | undefined {
-    const theta = this.#theta;
-    if (theta === undefined) return undefined;
-    let g = tf.concat(
-      grads.map((gi, i) => gi ? tf.reshape(gi, [-1]) : tf.zeros([this.#sizes[i]])),
-    ) as tf.Tensor1D;
-    let penalty: tf.Scalar | undefined;
-    if (this.#l2) {
-      penalty = tf.sum(tf.mul(this.#l2, tf.square(theta)));
-      g = tf.add(g, tf.mul(this.#l2, tf.mul(theta, 2)));
-    }
-    if (this.#l1) {
-      const p1 = tf.sum(tf.mul(this.#l1, tf.abs(theta))) as tf.Scalar;
-      penalty = penalty ? tf.add(penalty, p1) : p1;
-      g = tf.add(g, tf.mul(this.#l1, tf.sign(theta)));
-    }
-    this.#t++;
-    const lr = this.#lr;
-    let next: tf.Tensor1D;
-    switch (this.#rule) {
-      case "sgd":
-        next = tf.sub(theta, tf.mul(g, lr));
-        break;
-      case "momentum": {
-        // tfjs: a ← μ·a + g; θ ← θ − η·a  (μ = 0.9)
-        const a = this.#s1 ? tf.add(tf.mul(this.#s1, 0.9), g) : g;
-        this.#s1 = _replace(this.#s1, a);
-        next = tf.sub(theta, tf.mul(a, lr));
-        break;
+    const theta = this.#theta, s1 = this.#s1, s2 = this.#s2, lr = this.#lr;
+    const t = ++this.#t;
+    let penalty = 0, penalized = false;
+    for (let i = 0; i < this.#vars.length; i++) {
+      const start = this.#offsets[i], end = this.#offsets[i + 1];
+      const g = grads[i] ? grads[i]!.dataSync() as Float32Array : new Float32Array(end - start);
+      const l1 = this.#l1[i], l2 = this.#l2[i], twoL2 = 2 * l2;
+      if (l1 !== 0 || l2 !== 0) {
+        // penalty l1·Σ|w| + l2·Σw² (its gradient l1·sign(w) + 2·l2·w is added below)
+        penalized = true;
+        for (let j = start; j < end; j++) {
+          const w = theta[j];
+          penalty += l1 * Math.abs(w) + l2 * w * w;
+        }
       }
-      case "rmsprop": {
-        // tfjs: s ← ρ·s + (1 − ρ)·g²; θ ← θ − η·g/√(s + ε)  (ρ = 0.9, ε = 1e-7)
-        const g2 = tf.mul(tf.square(g), 0.1);
-        const s = this.#s1 ? tf.add(tf.mul(this.#s1, 0.9), g2) : g2;
-        this.#s1 = _replace(this.#s1, s);
-        next = tf.sub(theta, tf.div(tf.mul(g, lr), tf.sqrt(tf.add(s, 1e-7))));
-        break;
+      const o = -start;
+      switch (this.#rule) {
+        case "sgd": // θ ← θ − η·g
+          for (let j = start; j < end; j++) {
+            const w = theta[j];
+            const gj = g[j + o] + twoL2 * w + (l1 === 0 ? 0 : l1 * Math.sign(w));
+            theta[j] = _flush(w - lr * gj);
+          }
+          break;
+        case "momentum": // a ← μ·a + g; θ ← θ − η·a  (μ = 0.9, as tfjs)
+          for (let j = start; j < end; j++) {
+            const w = theta[j];
+            const gj = g[j + o] + twoL2 * w + (l1 === 0 ? 0 : l1 * Math.sign(w));
+            const a = 0.9 * s1[j] + gj;
+            s1[j] = a;
+            theta[j] = _flush(w - lr * a);
+          }
+          break;
+        case "rmsprop": // s ← ρ·s + (1 − ρ)·g²; θ ← θ − η·g/√(s + ε)  (ρ = 0.9, ε = 1e-7)
+          for (let j = start; j < end; j++) {
+            const w = theta[j];
+            const gj = g[j + o] + twoL2 * w + (l1 === 0 ? 0 : l1 * Math.sign(w));
+            const sj = 0.9 * s1[j] + 0.1 * gj * gj;
+            s1[j] = sj;
+            theta[j] = _flush(w - lr * gj / Math.sqrt(sj + 1e-7));
+          }
+          break;
+        case "adam": {
+          // m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; θ ← θ − η·m̂/(√v̂ + ε),
+          // m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ)  (β₁ = 0.9, β₂ = 0.999, ε = 1e-7)
+          const c1 = 1 - 0.9 ** t, c2 = 1 - 0.999 ** t;
+          for (let j = start; j < end; j++) {
+            const w = theta[j];
+            const gj = g[j + o] + twoL2 * w + (l1 === 0 ? 0 : l1 * Math.sign(w));
+            const m = 0.9 * s1[j] + 0.1 * gj;
+            const v = 0.999 * s2[j] + 0.001 * gj * gj;
+            s1[j] = m;
+            s2[j] = v;
+            theta[j] = _flush(w - lr * (m / c1) / (Math.sqrt(v / c2) + 1e-7));
+          }
+          break;
+        }
       }
-      case "adam": {
-        // tfjs: m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
-        //       θ ← θ − η·(m/(1 − β₁ᵗ)) / (√(v/(1 − β₂ᵗ)) + ε)  (β₁ = 0.9, β₂ = 0.999, ε = 1e-7)
-        const gm = tf.mul(g, 0.1), gv = tf.mul(tf.square(g), 1 - 0.999);
-        const m = this.#s1 ? tf.add(tf.mul(this.#s1, 0.9), gm) : gm;
-        const v = this.#s2 ? tf.add(tf.mul(this.#s2, 0.999), gv) : gv;
-        this.#s1 = _replace(this.#s1, m);
-        this.#s2 = _replace(this.#s2, v);
-        const mHat = tf.div(m, 1 - 0.9 ** this.#t);
-        const vHat = tf.div(v, 1 - 0.999 ** this.#t);
-        next = tf.sub(theta, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), 1e-7)), lr));
-        break;
-      }
+      const v = this.#vars[i];
+      v.assign(tf.tensor(theta.slice(start, end), v.shape, "float32"));
     }
-    next = _flushDenormals(next);
-    this.#theta = _replace(theta, next);
-    const parts = tf.split(next, this.#sizes);
-    this.#vars.forEach((v, i) => v.assign(tf.reshape(parts[i], v.shape)));
-    return penalty;
+    return penalized ? tf.scalar(penalty) : undefined;
   }
 
-  dispose(): void {
-    for (const t of [this.#theta, this.#s1, this.#s2, this.#l1, this.#l2]) t?.dispose();
-    this.#theta = this.#s1 = this.#s2 = undefined;
-  }
+  dispose(): void {}
 }
 
 /** Updater that hands the gradients to a tfjs optimizer. */
@@ -187,7 +186,7 @@ class TfUpdater implements _Updater {
       if (g) named[w.name] = g;
     });
     this.#optimizer.applyGradients(named);
-    for (const { variable } of this.#params) variable.assign(_flushDenormals(variable));
+    for (const { variable } of this.#params) variable.assign(_flushTiny(variable));
     return penalty;
   }
 

@@ -486,14 +486,14 @@ export async function fit(
     for (let epoch = 1; epoch <= epochs && !ctx.stopTraining; epoch++) {
       await callHooks("onEpochBegin", epoch);
       updater.refresh();
-      let Xs = train.X, Ys = train.y;
-      if (shuffle && stepsPerEpoch > 1) {
-        [Xs, Ys] = tf.tidy(() => {
-          const perm = tf.tensor1d(rng.shuffle([...Array(n).keys()]), "int32");
-          return [tf.gather(train.X, perm), tf.gather(train.y, perm)];
-        });
-      }
+      // Batches are gathered by index: tfjs-wasm's slice copies its whole input each time.
+      const order = stepsPerEpoch === 1
+        ? undefined
+        : shuffle
+        ? rng.shuffle([...Array(n).keys()])
+        : [...Array(n).keys()];
       const preds: tf.Tensor2D[] = [];
+      const targets: tf.Tensor2D[] = [];
       const penalties: tf.Scalar[] = [];
       const penaltySizes: number[] = [];
       try {
@@ -501,13 +501,14 @@ export async function fit(
           const start = b * batchSize, size = Math.min(batchSize, n - start);
           const info: BatchInfo = { step: step + 1, epoch, batch: b + 1, size };
           if (batchHooks) await callHooks("onBatchBegin", info);
-          const [xb, yb] = stepsPerEpoch === 1 ? [Xs, Ys] : tf.tidy(() => [
-            tf.slice(Xs, [start, 0], [size, -1]) as tf.Tensor2D,
-            tf.slice(Ys, [start, 0], [size, -1]) as tf.Tensor2D,
-          ]);
+          const [xb, yb] = order === undefined ? [train.X, train.y] : tf.tidy(() => {
+            const idx = tf.tensor1d(order.slice(start, start + size), "int32");
+            return [tf.gather(train.X, idx), tf.gather(train.y, idx)];
+          });
           const [p, penalty] = tf.tidy(() => trainStep(xb, yb));
           step++;
           preds.push(p);
+          targets.push(yb);
           if (penalty) {
             penalties.push(penalty);
             penaltySizes.push(size);
@@ -522,7 +523,7 @@ export async function fit(
             info.seconds = tick();
             history.batches.push({ ...info, loss: info.loss, seconds: info.seconds });
           }
-          if (yb !== Ys) tf.dispose([xb, yb]);
+          if (xb !== train.X) xb.dispose();
           if (batchHooks) {
             await callHooks("onBatchEnd", info);
             if (ctx.stopTraining) break;
@@ -532,7 +533,7 @@ export async function fit(
         const seen = preds.reduce((s, p) => s + p.shape[0], 0);
         const metrics = tf.tidy(() => {
           const P = preds.length === 1 ? preds[0] : tf.concat(preds);
-          const Y = seen === n ? Ys : tf.slice(Ys, [0, 0], [seen, -1]);
+          const Y = targets.length === 1 ? targets[0] : tf.concat(targets);
           const out: tf.Tensor[] = [tf.sum(_perExampleLoss(loss, Y, P))];
           out.push(
             penalties.length
@@ -558,8 +559,7 @@ export async function fit(
         log.seconds = tick();
         history.epochs.push(log);
       } finally {
-        tf.dispose([...preds, ...penalties]);
-        if (Xs !== train.X) tf.dispose([Xs, Ys]);
+        tf.dispose([...preds, ...penalties, ...targets.filter((t) => t !== train.y)]);
       }
       await callHooks("onEpochEnd", history.epochs.at(-1));
     }
