@@ -304,7 +304,11 @@ async function _call<T>(
  * tfjs/Keras conventions: penalty l1·Σ|w| + l2·Σw² with gradient l1·sign(w) + 2·l2·w,
  * probabilities clipped to [1e-7, 1 − 1e-7] in crossentropies, inverted dropout, batch-norm
  * moving averages with momentum 0.99. Weight constraints are not applied (as in tfjs).
- * Dropout masks come from the `seed`, so a seed reproduces a run exactly.
+ * Dropout masks come from the `seed`, so a seed reproduces a run exactly (on the generic
+ * path, tfjs Dropout layers draw their own masks). A named optimizer starts afresh in every
+ * call; pass a `tf.Optimizer` to carry its state from one call to the next. Weights smaller
+ * than 1e-20 in size are set to 0 after each update (they cannot change a float32 result,
+ * and subnormal numbers slow the wasm backend's matrix products down a hundredfold).
  *
  * @param model The model to train (updated in place).
  * @param data Training tensors {X, y}.

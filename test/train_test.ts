@@ -16,7 +16,9 @@ import {
   type CallbackContext,
   earlyStopping,
   type EpochLog,
+  formatEpochLog,
   setProgressFactory,
+  textProgress,
   type TrainParams,
 } from "../lib/callbacks.ts";
 import { _backward, _compilePlan, _forward, _outputGrad, type _Plan } from "../lib/_fast_dense.ts";
@@ -174,13 +176,16 @@ Deno.test("the hand-written backward pass equals autodiff of the forward pass", 
       outputActivation: "linear",
     }],
     ["leaky ReLU, sigmoid output", { hidden: [6], activation: "leakyRelu", leakyReluAlpha: 0.2 }],
+    ["sigmoid output under MSE (no fused gradient)", { hidden: [5], activation: "tanh" }],
   ];
   for (const [name, opts] of cases) {
     await t.step(name, () => {
       const model = mlp(2, { seed: 21, ...opts });
       const plan = _compilePlan(model) as _Plan;
       assert.equal(typeof plan, "object");
-      const loss = opts.outputActivation === "linear" ? "meanSquaredError" : "binaryCrossentropy";
+      const loss = opts.outputActivation === "linear" || name.includes("MSE")
+        ? "meanSquaredError"
+        : "binaryCrossentropy";
       const vars = plan.params.map((p) => p.variable);
       tf.tidy(() => {
         const seeds = () => 77;
@@ -601,6 +606,24 @@ Deno.test("progress goes through the registered factory, and is silent outside J
   } finally {
     setProgressFactory(previous);
   }
+});
+
+Deno.test("textProgress() writes a few evenly spread epoch lines", () => {
+  const lines: string[] = [];
+  const cb = textProgress({ write: (l) => void lines.push(l), lines: 5 });
+  const ctx = fakeContext({ epochs: 25 });
+  cb.onTrainBegin!(ctx as CallbackContext);
+  for (let epoch = 1; epoch <= 25; epoch++) {
+    const log: EpochLog = { epoch, loss: 1 / epoch, seconds: epoch / 10 };
+    ctx.history.epochs.push(log);
+    cb.onEpochEnd!(log, ctx as CallbackContext);
+  }
+  cb.onTrainEnd!(ctx as CallbackContext);
+  assert.deepEqual(
+    lines.map((l) => l.split("  ")[0]),
+    [5, 10, 15, 20, 25].map((e) => `epoch ${e}/25`),
+  );
+  assert.equal(lines[0], formatEpochLog(ctx.history.epochs[4], 25));
 });
 
 Deno.test("models with other layers train on the generic path, with a reason", async () => {
