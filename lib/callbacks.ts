@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { _checkOptions } from "./model.ts";
 
 /** One epoch of training. Epochs count from 1. */
 export interface EpochLog {
@@ -159,6 +160,7 @@ const MONITORS: readonly MonitorName[] = ["loss", "acc", "valLoss", "valAcc"];
  * ```
  */
 export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping {
+  _checkOptions(options, ["monitor", "patience", "minDelta", "mode", "restoreBestWeights"]);
   const monitor = options.monitor ?? "valLoss";
   if (!MONITORS.includes(monitor)) {
     throw new RangeError(

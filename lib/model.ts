@@ -116,6 +116,27 @@ const INITIALIZERS: readonly string[] = [
   "leCunNormal",
 ];
 
+/**
+ * Checks that `options` is an object whose keys are all in `allowed`, so that a misspelt
+ * option (`epoch` for `epochs`) is an error instead of being ignored.
+ */
+export function _checkOptions(
+  options: unknown,
+  allowed: readonly string[],
+  name = "options",
+): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`${name} must be an object, got ${String(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new TypeError(
+        `${name} has no setting "${key}"; the settings are ${allowed.join(", ")}`,
+      );
+    }
+  }
+}
+
 function _list(values: readonly string[]): string {
   return values.map((v) => `"${v}"`).join(", ");
 }
@@ -205,6 +226,19 @@ function _initFactory(spec: MlpOptions["kernelInitializer"]): InitFactory {
  */
 export function mlp(inputDim: number, options: MlpOptions = {}): tf.Sequential {
   _checkUnits(inputDim, "inputDim");
+  _checkOptions(options, [
+    "hidden",
+    "activation",
+    "outputUnits",
+    "outputActivation",
+    "kernelInitializer",
+    "kernelRegularizer",
+    "regularizeOutput",
+    "dropout",
+    "batchNorm",
+    "leakyReluAlpha",
+    "seed",
+  ]);
   const hidden = options.hidden ?? [];
   if (!Array.isArray(hidden)) {
     throw new TypeError(`hidden must be an array of layer sizes, got ${String(hidden)}`);

@@ -40,6 +40,7 @@ import {
   progressCallback,
   type TrainParams,
 } from "./callbacks.ts";
+import { _checkOptions } from "./model.ts";
 import { _seedOr, makeRng } from "./random.ts";
 
 export type { LossName } from "./_losses.ts";
@@ -335,9 +336,20 @@ export async function fit(
   options: FitOptions = {},
 ): Promise<History> {
   _checkModel(model);
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${String(options)}`);
-  }
+  _checkOptions(options, [
+    "epochs",
+    "batchSize",
+    "optimizer",
+    "learningRate",
+    "loss",
+    "validationData",
+    "callbacks",
+    "shuffle",
+    "seed",
+    "progress",
+    "recordBatches",
+    "path",
+  ]);
   const epochs = _checkPositiveInt(options.epochs ?? 1, "epochs");
   if (options.batchSize !== undefined) _checkPositiveInt(options.batchSize, "batchSize");
   const optimizer = options.optimizer ?? "adam";
@@ -623,6 +635,7 @@ export function evaluate(
   options: { loss?: LossName } = {},
 ): Evaluation {
   _checkModel(model);
+  _checkOptions(options, ["loss"]);
   const loss = options.loss === undefined
     ? _lossForActivation(_outputActivation(model))
     : _checkLoss(options.loss);
@@ -761,6 +774,7 @@ export function predictGrid(
       "points must be a non-empty array of [x1, x2] rows or a dataset with such X",
     );
   }
+  _checkOptions(options, ["resolution", "padding"]);
   const resolution = _checkPositiveInt(options.resolution ?? 80, "resolution");
   if (resolution < 2) throw new RangeError(`resolution must be at least 2, got ${resolution}`);
   const padding = options.padding ?? 0.1;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
-import { countParams, mlp } from "../lib/model.ts";
+import { countParams, mlp, type MlpOptions } from "../lib/model.ts";
 
 await initBackend("wasm");
 
@@ -153,6 +153,7 @@ Deno.test("mlp() rejects bad arguments with a clear message", () => {
     ],
     [() => mlp(2, { outputUnits: 1.5 }), /outputUnits must be a positive integer, got 1.5/],
     [() => mlp(2, { seed: 0.5 }), /seed must be an integer, got 0.5/],
+    [() => mlp(2, { hiden: [3] } as MlpOptions), /options has no setting "hiden"/],
   ];
   for (const [call, message] of cases) {
     assert.throws(call, (e: Error) =>

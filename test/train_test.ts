@@ -15,6 +15,7 @@ import {
   type Callback,
   type CallbackContext,
   earlyStopping,
+  type EarlyStoppingOptions,
   type EpochLog,
   formatEpochLog,
   setProgressFactory,
@@ -391,9 +392,13 @@ Deno.test("earlyStopping() rejects bad settings and a missing monitor", () => {
     [() => earlyStopping({ minDelta: -0.1 }), /minDelta must be a finite number >= 0, got -0.1/],
     [() => earlyStopping({ mode: "up" as "max" }), /mode must be "auto", "min" or "max", got up/],
     [() => earlyStopping({ monitor: "val_loss" as "valLoss" }), /monitor must be one of/],
+    [() => earlyStopping({ patient: 3 } as EarlyStoppingOptions), /has no setting "patient"/],
   ];
   for (const [call, message] of cases) {
-    assert.throws(call, (e: Error) => e instanceof RangeError && message.test(e.message));
+    assert.throws(
+      call,
+      (e: Error) => (e instanceof RangeError || e instanceof TypeError) && message.test(e.message),
+    );
   }
   const cb = earlyStopping();
   const ctx = fakeContext({ hasValidation: false });
@@ -779,6 +784,10 @@ Deno.test("fit() and friends reject bad input with a clear message", async () =>
       /fit needs validationData/,
     ],
   ];
+  cases.push([
+    () => fit(model, { X: X4, y: y4 }, { epoch: 3 } as FitOptions),
+    /options has no setting "epoch"; the settings are epochs, batchSize/,
+  ]);
   const before = tf.memory().numTensors;
   for (const [call, message] of cases) {
     await assert.rejects(
