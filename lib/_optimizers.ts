@@ -71,6 +71,7 @@ class FlatUpdater implements _Updater {
   readonly #theta: Float32Array;
   readonly #s1: Float32Array;
   readonly #s2: Float32Array;
+  readonly #written: object[] = [];
   #t = 0;
 
   constructor(params: _Param[], rule: OptimizerName, learningRate: number, addPenalty: boolean) {
@@ -89,7 +90,12 @@ class FlatUpdater implements _Updater {
   }
 
   refresh(): void {
-    this.#vars.forEach((v, i) => this.#theta.set(v.dataSync() as Float32Array, this.#offsets[i]));
+    // A variable whose data is still the tensor this updater wrote has not changed.
+    this.#vars.forEach((v, i) => {
+      if (v.dataId === this.#written[i]) return;
+      this.#theta.set(v.dataSync() as Float32Array, this.#offsets[i]);
+      this.#written[i] = v.dataId;
+    });
   }
 
   step(grads: (tf.Tensor | undefined)[]): tf.Scalar | undefined {
@@ -153,6 +159,7 @@ class FlatUpdater implements _Updater {
       }
       const v = this.#vars[i];
       v.assign(tf.tensor(theta.slice(start, end), v.shape, "float32"));
+      this.#written[i] = v.dataId;
     }
     return penalized ? tf.scalar(penalty) : undefined;
   }

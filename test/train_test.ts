@@ -593,6 +593,26 @@ Deno.test("callbacks run in order and can stop training after a batch", async ()
   model.dispose();
 });
 
+Deno.test("fit() continues from weights a callback sets", async () => {
+  // full-batch SGD keeps no state: resetting the weights after epoch 1 makes epoch 2 repeat it
+  const opts = { optimizer: "sgd", seed: 1, progress: false } as const;
+  const once = mlp(2, { hidden: [6], seed: 4 });
+  await fit(once, moons, { ...opts, epochs: 1 });
+  const model = mlp(2, { hidden: [6], seed: 4 });
+  const initial = model.getWeights().map((w) => w.clone());
+  const reset: Callback = {
+    onEpochEnd: (log, ctx) => {
+      if (log.epoch === 1) ctx.model.setWeights(initial);
+    },
+  };
+  const history = await fit(model, moons, { ...opts, epochs: 2, callbacks: [reset] });
+  assert.equal(history.epochs[1].loss, history.epochs[0].loss);
+  assert.deepEqual(weightsOf(model), weightsOf(once));
+  tf.dispose(initial);
+  model.dispose();
+  once.dispose();
+});
+
 Deno.test("progress goes through the registered factory, and is silent outside Jupyter", async () => {
   const kinds: string[] = [];
   const lines: number[] = [];
