@@ -46,25 +46,51 @@ export function _meanLoss(loss: LossName, y: tf.Tensor, p: tf.Tensor): tf.Scalar
 }
 
 /**
- * Number of correct predictions (a scalar): binary — p > 0.5 equals y, averaged over output
- * units; categorical — argmax p equals argmax y. `undefined` for meanSquaredError.
+ * Sums the per-example losses (as {@link _perExampleLoss}) and counts the correct predictions
+ * of rows of predictions `p` against targets `y` (both flat, k values per row), in double
+ * precision. Prediction row r goes with target row `rows[r]` (default r). Correct: binary —
+ * (p > 0.5) equals y, averaged over the k outputs; categorical — argmax p equals argmax y.
  */
-export function _correctCount(
+export function _scoreRows(
   loss: LossName,
-  y: tf.Tensor,
-  p: tf.Tensor,
-): tf.Scalar | undefined {
-  if (loss === "meanSquaredError") return undefined;
-  return tf.tidy(() => {
-    const last = p.rank - 1;
-    if (loss === "binaryCrossentropy") {
-      const hits = tf.cast(tf.equal(tf.cast(tf.greater(p, 0.5), "float32"), y), "float32");
-      return tf.sum(tf.mean(hits, last)) as tf.Scalar;
+  p: ArrayLike<number>,
+  y: ArrayLike<number>,
+  k: number,
+  rows?: ArrayLike<number>,
+): { lossSum: number; hits: number } {
+  const n = p.length / k;
+  const lo = EPSILON, hi = 1 - EPSILON;
+  let lossSum = 0, hits = 0;
+  for (let r = 0; r < n; r++) {
+    const po = r * k, yo = (rows ? rows[r] : r) * k;
+    if (loss === "meanSquaredError") {
+      let s = 0;
+      for (let j = 0; j < k; j++) s += (p[po + j] - y[yo + j]) ** 2;
+      lossSum += s / k;
+    } else if (loss === "binaryCrossentropy") {
+      let s = 0, h = 0;
+      for (let j = 0; j < k; j++) {
+        const pj = p[po + j], yj = y[yo + j];
+        const pc = pj < lo ? lo : pj > hi ? hi : pj;
+        s += yj * Math.log(pc) + (1 - yj) * Math.log(1 - pc);
+        if ((pj > 0.5 ? 1 : 0) === yj) h++;
+      }
+      lossSum -= s / k;
+      hits += h / k;
+    } else {
+      let total = 0, s = 0, best = 0, target = 0;
+      for (let j = 0; j < k; j++) total += p[po + j];
+      for (let j = 0; j < k; j++) {
+        const q = p[po + j] / total;
+        s += y[yo + j] * Math.log(q < lo ? lo : q > hi ? hi : q);
+        if (p[po + j] > p[po + best]) best = j;
+        if (y[yo + j] > y[yo + target]) target = j;
+      }
+      lossSum -= s;
+      if (best === target) hits++;
     }
-    return tf.sum(
-      tf.cast(tf.equal(tf.argMax(p, last), tf.argMax(y, last)), "float32"),
-    ) as tf.Scalar;
-  });
+  }
+  return { lossSum, hits };
 }
 
 /** The loss a model's output activation calls for: sigmoid → binary, softmax → categorical, else MSE. */

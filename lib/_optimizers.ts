@@ -31,7 +31,7 @@ export interface _Updater {
    * penalties, it also adds their gradients (L2: 2·l2·w, L1: l1·sign(w)) and returns the
    * penalty Σ l1·|w| + l2·w² at the weights before the update. Call inside `tf.tidy`.
    */
-  step(grads: (tf.Tensor | undefined)[]): tf.Scalar | undefined;
+  step(grads: (tf.Tensor | undefined)[]): number | undefined;
   /** Re-reads the weights from the model's variables (after a callback changed them). */
   refresh(): void;
   /** Frees the updater's state. */
@@ -98,7 +98,7 @@ class FlatUpdater implements _Updater {
     });
   }
 
-  step(grads: (tf.Tensor | undefined)[]): tf.Scalar | undefined {
+  step(grads: (tf.Tensor | undefined)[]): number | undefined {
     const theta = this.#theta, s1 = this.#s1, s2 = this.#s2, lr = this.#lr;
     const t = ++this.#t;
     let penalty = 0, penalized = false;
@@ -161,7 +161,7 @@ class FlatUpdater implements _Updater {
       v.assign(tf.tensor(theta.slice(start, end), v.shape, "float32"));
       this.#written[i] = v.dataId;
     }
-    return penalized ? tf.scalar(penalty) : undefined;
+    return penalized ? penalty : undefined;
   }
 
   dispose(): void {}
@@ -179,7 +179,7 @@ class TfUpdater implements _Updater {
     this.#addPenalty = addPenalty;
   }
 
-  step(grads: (tf.Tensor | undefined)[]): tf.Scalar | undefined {
+  step(grads: (tf.Tensor | undefined)[]): number | undefined {
     let penalty: tf.Scalar | undefined;
     const named: tf.NamedTensorMap = {};
     this.#params.forEach(({ variable: w, reg }, i) => {
@@ -194,7 +194,7 @@ class TfUpdater implements _Updater {
     });
     this.#optimizer.applyGradients(named);
     for (const { variable } of this.#params) variable.assign(_flushTiny(variable));
-    return penalty;
+    return penalty?.dataSync()[0];
   }
 
   refresh(): void {}

@@ -15,14 +15,7 @@ import {
   type _Param,
   type _Plan,
 } from "./_fast_dense.ts";
-import {
-  _correctCount,
-  _lossForActivation,
-  _meanLoss,
-  _perExampleLoss,
-  LOSS_NAMES,
-  type LossName,
-} from "./_losses.ts";
+import { _lossForActivation, _meanLoss, _scoreRows, LOSS_NAMES, type LossName } from "./_losses.ts";
 import {
   _makeUpdater,
   DEFAULT_LEARNING_RATE,
@@ -252,10 +245,10 @@ function _outputActivation(model: tf.LayersModel): string | undefined {
 }
 
 /** Total penalty of the model's weight regularizers at the current weights. */
-function _penalty(model: tf.LayersModel): tf.Scalar {
+function _penaltyValue(model: tf.LayersModel): number {
   return tf.tidy(() => {
     const terms = model.layers.flatMap((l) => l.calculateLosses());
-    return (terms.length ? tf.addN(terms) : tf.scalar(0)) as tf.Scalar;
+    return terms.length ? tf.addN(terms).dataSync()[0] : 0;
   });
 }
 
@@ -471,8 +464,8 @@ export async function fit(
     clock = performance.now();
   };
 
-  /** One update on a batch; returns the batch's predictions and penalty (kept). */
-  const trainStep = (xb: tf.Tensor2D, yb: tf.Tensor2D): [tf.Tensor2D, tf.Scalar | undefined] => {
+  /** One update on a batch; returns the batch's predictions and the penalty before it. */
+  const trainStep = (xb: tf.Tensor2D, yb: tf.Tensor2D): [tf.Tensor2D, number | undefined] => {
     if (plan) {
       const { output, cache } = _forward(plan, xb, true, nextSeed);
       const { grad, fused } = _outputGrad(plan, loss, output, yb);
@@ -480,21 +473,26 @@ export async function fit(
       return [output, penalty];
     }
     let p: tf.Tensor2D | undefined;
-    let penalty: tf.Scalar | undefined;
+    let penalty: number | undefined;
     const vars = params.map((q) => q.variable);
     const { grads } = tf.variableGrads(() => {
       p = tf.keep(model.apply(xb, { training: true }) as tf.Tensor2D);
       const terms = model.layers.flatMap((l) => l.calculateLosses());
       let total = _meanLoss(loss, yb, p);
       if (terms.length) {
-        penalty = tf.keep(tf.addN(terms) as tf.Scalar);
-        total = tf.add(total, penalty);
+        const sum = tf.addN(terms) as tf.Scalar;
+        penalty = sum.dataSync()[0];
+        total = tf.add(total, sum);
       }
       return total;
     }, vars);
     updater.step(vars.map((v) => grads[v.name]));
     return [p as tf.Tensor2D, penalty];
   };
+
+  // Targets in JavaScript: losses and accuracies are summed there, in double precision.
+  const yTrain = train.y.dataSync(), k = train.y.shape[1];
+  const yVal = val?.y.dataSync();
 
   try {
     await callHooks("onTrainBegin", undefined);
@@ -509,73 +507,54 @@ export async function fit(
         ? rng.shuffle([...Array(n).keys()])
         : [...Array(n).keys()];
       const preds: tf.Tensor2D[] = [];
-      const targets: tf.Tensor2D[] = [];
-      const penalties: tf.Scalar[] = [];
-      const penaltySizes: number[] = [];
+      let penaltySum = 0;
       try {
         for (let b = 0; b < stepsPerEpoch; b++) {
           const start = b * batchSize, size = Math.min(batchSize, n - start);
           const info: BatchInfo = { step: step + 1, epoch, batch: b + 1, size };
           if (batchHooks) await callHooks("onBatchBegin", info);
-          const [xb, yb] = order === undefined ? [train.X, train.y] : tf.tidy(() => {
-            const idx = tf.tensor1d(order.slice(start, start + size), "int32");
+          const rows = order?.slice(start, start + size);
+          const [xb, yb] = rows === undefined ? [train.X, train.y] : tf.tidy(() => {
+            const idx = tf.tensor1d(rows, "int32");
             return [tf.gather(train.X, idx), tf.gather(train.y, idx)];
           });
           const [p, penalty] = tf.tidy(() => trainStep(xb, yb));
           step++;
           preds.push(p);
-          targets.push(yb);
-          if (penalty) {
-            penalties.push(penalty);
-            penaltySizes.push(size);
-          }
+          penaltySum += (penalty ?? 0) * size;
+          if (rows !== undefined) tf.dispose([xb, yb]);
           if (recordBatches) {
-            const batchLoss = tf.tidy(() => {
-              const l = _meanLoss(loss, yb, p);
-              return penalty ? tf.add(l, penalty) : l;
-            });
-            info.loss = (await batchLoss.data())[0];
-            batchLoss.dispose();
+            const { lossSum } = _scoreRows(loss, p.dataSync(), yTrain, k, rows);
+            info.loss = lossSum / size + (penalty ?? 0);
             info.seconds = tick();
             history.batches.push({ ...info, loss: info.loss, seconds: info.seconds });
           }
-          if (xb !== train.X) xb.dispose();
           if (batchHooks) {
             await callHooks("onBatchEnd", info);
             if (ctx.stopTraining) break;
           }
         }
-        // Epoch metrics, read back in one go.
-        const seen = preds.reduce((s, p) => s + p.shape[0], 0);
-        const metrics = tf.tidy(() => {
-          const P = preds.length === 1 ? preds[0] : tf.concat(preds);
-          const Y = targets.length === 1 ? targets[0] : tf.concat(targets);
-          const out: tf.Tensor[] = [tf.sum(_perExampleLoss(loss, Y, P))];
-          out.push(
-            penalties.length
-              ? tf.dot(tf.stack(penalties), tf.tensor1d(penaltySizes))
-              : tf.scalar(0),
-          );
-          out.push(_correctCount(loss, Y, P) ?? tf.scalar(0));
-          if (val) {
-            const Pv = _predict(model, val.X, compiled);
-            out.push(tf.add(_meanLoss(loss, val.y, Pv), _penalty(model)));
-            out.push(tf.div(_correctCount(loss, val.y, Pv) ?? tf.scalar(0), val.X.shape[0]));
-          }
-          return tf.stack(out);
-        });
-        const m = await metrics.data();
-        metrics.dispose();
-        const log: EpochLog = { epoch, loss: (m[0] + m[1]) / seen, seconds: 0 };
-        if (trainParams.hasAccuracy) log.acc = m[2] / seen;
+        // Epoch metrics: predictions read back once, scored in JavaScript.
+        const P = preds.length === 1 ? preds[0] : tf.concat(preds);
+        const pData = await P.data();
+        if (P !== preds[0]) P.dispose();
+        const seen = pData.length / k;
+        const scored = _scoreRows(loss, pData, yTrain, k, order);
+        const log: EpochLog = {
+          epoch,
+          loss: (scored.lossSum + penaltySum) / seen,
+          seconds: 0,
+        };
+        if (trainParams.hasAccuracy) log.acc = scored.hits / seen;
         if (val) {
-          log.valLoss = m[3];
-          if (trainParams.hasAccuracy) log.valAcc = m[4];
+          const v = _evaluateTensors(model, val, loss, yVal, compiled);
+          log.valLoss = v.loss;
+          if (trainParams.hasAccuracy) log.valAcc = v.acc;
         }
         log.seconds = tick();
         history.epochs.push(log);
       } finally {
-        tf.dispose([...preds, ...penalties, ...targets.filter((t) => t !== train.y)]);
+        tf.dispose(preds);
       }
       await callHooks("onEpochEnd", history.epochs.at(-1));
     }
@@ -641,23 +620,29 @@ export function evaluate(
     : _checkLoss(options.loss);
   const d = _prepare(model, data, "data");
   try {
-    const values = tf.tidy(() => {
-      const p = _predict(model, d.X);
-      const dataLoss = _meanLoss(loss, d.y, p);
-      const penalty = _penalty(model);
-      return tf.stack([
-        tf.add(dataLoss, penalty),
-        dataLoss,
-        penalty,
-        tf.div(_correctCount(loss, d.y, p) ?? tf.scalar(NaN), d.X.shape[0]),
-      ]).dataSync();
-    });
-    const out: Evaluation = { loss: values[0], dataLoss: values[1], penalty: values[2] };
-    if (loss !== "meanSquaredError") out.acc = values[3];
-    return out;
+    return _evaluateTensors(model, d, loss);
   } finally {
     tf.dispose([d.X, d.y]);
   }
+}
+
+/** evaluate() on prepared tensors; `yData` saves reading y again. */
+function _evaluateTensors(
+  model: tf.LayersModel,
+  d: { X: tf.Tensor2D; y: tf.Tensor2D },
+  loss: LossName,
+  yData?: ArrayLike<number>,
+  plan?: _Plan | string,
+): Evaluation {
+  const p = _predict(model, d.X, plan);
+  const pData = p.dataSync();
+  p.dispose();
+  const n = d.X.shape[0];
+  const { lossSum, hits } = _scoreRows(loss, pData, yData ?? d.y.dataSync(), d.y.shape[1]);
+  const penalty = _penaltyValue(model);
+  const out: Evaluation = { loss: lossSum / n + penalty, dataLoss: lossSum / n, penalty };
+  if (loss !== "meanSquaredError") out.acc = hits / n;
+  return out;
 }
 
 function _toMatrix(model: tf.LayersModel, X: unknown, name: string): tf.Tensor2D {
