@@ -140,7 +140,8 @@ export function _compilePlan(model: tf.LayersModel): _Plan | string {
     } else if (cls === "Dropout") {
       if (cfg.noiseShape != null) return `${where} has a noise shape`;
       const rate = Number(cfg.rate);
-      if (rate > 0) steps.push({ kind: "dropout", rate: Math.min(rate, 1) });
+      // tfjs applies dropout only for 0 < rate < 1
+      if (rate > 0 && rate < 1) steps.push({ kind: "dropout", rate });
     } else if (cls === "BatchNormalization") {
       if (cfg.axis !== -1 && cfg.axis !== 1) return `${where} normalizes axis ${cfg.axis}`;
       const gReg = _regOf(cfg.gammaRegularizer), bReg = _regOf(cfg.betaRegularizer);
