@@ -7,7 +7,8 @@
  *
  * - start-up and seeds: {@link setup}, {@link setSeed}, {@link makeRng}
  * - data: synthetic sets ({@link makeMoons} …), splits and folds ({@link trainDevTestSplit},
- *   {@link kFold} …), tensors and DataFrames ({@link toTensors}, {@link toDataFrame})
+ *   {@link kFold} …), tensors and DataFrames ({@link toTensors}, {@link toDataFrame}), the real
+ *   tabular sets shipped in `data/` ({@link loadBreastCancer} …) and {@link standardize}
  * - models and training: {@link mlp}, {@link countParams}, {@link fit} (live progress in a
  *   notebook), {@link earlyStopping}, {@link evaluate}, {@link predictGrid}
  * - charts (Vega-Lite specs) and display: {@link learningCurves}, {@link decisionBoundary},
@@ -26,6 +27,7 @@ export * from "./backend.ts";
 export * from "./random.ts";
 export * from "./datasets.ts";
 export * from "./split.ts";
+export * from "./tabular.ts";
 export * from "./model.ts";
 export * from "./callbacks.ts";
 export * from "./train.ts";
