@@ -36,3 +36,5 @@ export { lineChart } from "./charts/line_chart.ts";
 export type { LineChartOptions } from "./charts/line_chart.ts";
 export { scatter } from "./charts/scatter.ts";
 export type { ScatterOptions } from "./charts/scatter.ts";
+export { heatmap } from "./charts/heatmap.ts";
+export type { HeatmapOptions } from "./charts/heatmap.ts";
