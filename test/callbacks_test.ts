@@ -1,0 +1,415 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/backend.ts";
+import { makeMoons, toTensors } from "../lib/datasets.ts";
+import { mlp } from "../lib/model.ts";
+import { evaluate, fit } from "../lib/train.ts";
+import {
+  type Callback,
+  type CallbackContext,
+  type EarlyStopping,
+  earlyStopping,
+  type EarlyStoppingOptions,
+  type EpochLog,
+  stoppingMarks,
+  type TrainParams,
+} from "../lib/callbacks.ts";
+import { learningCurves } from "../lib/charts.ts";
+import { makeRng } from "../lib/random.ts";
+
+await initBackend("wasm");
+
+/** A callback context fed by hand, for callbacks tested without training. */
+function fakeContext(params: Partial<TrainParams> = {}) {
+  const history = { epochs: [] as EpochLog[], batches: [] };
+  return {
+    model: undefined as unknown as tf.LayersModel,
+    params: {
+      epochs: 100,
+      batchSize: 1,
+      stepsPerEpoch: 1,
+      numExamples: 1,
+      hasValidation: true,
+      hasAccuracy: true,
+      loss: "binaryCrossentropy",
+      path: "fast",
+      ...params,
+    } as TrainParams,
+    history,
+    stopTraining: false,
+    stopReason: undefined as string | undefined,
+    stop(reason: string) {
+      this.stopTraining = true;
+      this.stopReason ??= reason;
+    },
+  };
+}
+
+/**
+ * Feeds a scripted sequence of monitored values, one per epoch, until the callback stops
+ * training or the sequence (the epoch limit) ends; returns the number of epochs run.
+ */
+function feed(cb: Callback, values: number[], key: "valLoss" | "valAcc" = "valLoss") {
+  const ctx = fakeContext({ epochs: values.length });
+  cb.onTrainBegin!(ctx as CallbackContext);
+  let epoch = 0;
+  for (const v of values) {
+    epoch++;
+    const log: EpochLog = { epoch, loss: 1, seconds: epoch, [key]: v };
+    ctx.history.epochs.push(log);
+    cb.onEpochEnd!(log, ctx as CallbackContext);
+    if (ctx.stopTraining) break;
+  }
+  cb.onTrainEnd!(ctx as CallbackContext);
+  return { epochs: epoch, ctx };
+}
+
+/**
+ * A second implementation of the stopping rule, written from its definition rather than as a
+ * running counter: the accepted bests are found first, then the epochs that reset the
+ * counter (an accepted best that also beats the baseline), and training stops at the first
+ * watched epoch lying `max(patience, 1)` or more epochs after the last reset (or after the
+ * warm-up, if nothing reset yet). Returns the stop epoch (undefined: ran to the end), the
+ * best epoch and the counter of every epoch.
+ */
+function referenceStop(
+  values: number[],
+  o: { patience: number; minDelta: number; baseline?: number; start: number; max: boolean },
+) {
+  const better = (a: number, b: number) => o.max ? a > b + o.minDelta : a < b - o.minDelta;
+  const accepted: boolean[] = values.map(() => false);
+  let best: number | undefined;
+  values.forEach((v, i) => {
+    if (i + 1 <= o.start || Number.isNaN(v)) return;
+    if (best === undefined || better(v, best)) {
+      accepted[i] = true;
+      best = v;
+    }
+  });
+  const resets = values.map((v, i) =>
+    accepted[i] && (o.baseline === undefined || better(v, o.baseline))
+  );
+  const lastAccepted = accepted.lastIndexOf(true);
+  const waits = values.map((_, i) => {
+    if (i + 1 <= o.start) return 0;
+    const last = resets.slice(0, i + 1).lastIndexOf(true);
+    return last === -1 ? i + 1 - o.start : i - last;
+  });
+  const stopIndex = waits.findIndex((w, i) => i + 1 > o.start && w >= Math.max(o.patience, 1));
+  const stop = stopIndex === -1 ? undefined : stopIndex + 1;
+  const bestIdx = accepted.slice(0, stop ?? values.length).lastIndexOf(true);
+  return {
+    stop,
+    bestEpoch: bestIdx === -1 ? undefined : bestIdx + 1,
+    waits: waits.slice(0, stop ?? values.length),
+    anyReset: resets.slice(0, stop ?? values.length).some(Boolean),
+    lastAccepted,
+  };
+}
+
+Deno.test("earlyStopping() stops exactly as the rule's definition says, on random sequences", () => {
+  const rng = makeRng(2024);
+  let stops = 0, baselineStops = 0, limits = 0;
+  for (let trial = 0; trial < 3000; trial++) {
+    const max = rng.next() < 0.3;
+    const n = 5 + rng.int(25);
+    // coarse values give ties; a drift makes improvements likely early on
+    const values = Array.from({ length: n }, (_, i) => {
+      const drift = max ? 0.02 * i : -0.02 * i;
+      return Math.round((0.6 + drift + 0.15 * rng.normal()) * 20) / 20;
+    });
+    if (rng.next() < 0.05) values[rng.int(n)] = NaN;
+    const patience = rng.int(6);
+    const minDelta = [0, 0, 0.05, 0.1][rng.int(4)];
+    const start = rng.next() < 0.3 ? rng.int(4) : 0;
+    const baseline = rng.next() < 0.3 ? (max ? 0.75 : 0.45) : undefined;
+    const options: EarlyStoppingOptions = {
+      patience,
+      minDelta,
+      baseline,
+      startFromEpoch: start,
+      mode: max ? "max" : "min",
+    };
+    const cb = earlyStopping(options);
+    const { epochs } = feed(cb, values);
+    const ref = referenceStop(values, { patience, minDelta, baseline, start, max });
+    const where = `trial ${trial}: ${JSON.stringify({ values, ...options })}`;
+    assert.equal(cb.stoppedEpoch, ref.stop, where);
+    assert.equal(epochs, ref.stop ?? n, where);
+    assert.equal(cb.bestEpoch, ref.bestEpoch, where);
+    assert.equal(cb.lastEpoch, epochs, where);
+    assert.deepEqual(cb.trace.map((s) => s.wait), ref.waits, where);
+    assert.deepEqual(
+      cb.trace.map((s) => s.watched),
+      values.slice(0, epochs).map((_, i) => i >= start),
+    );
+    assert.deepEqual(cb.trace.map((s) => s.stop), ref.waits.map((_, i) => i + 1 === ref.stop));
+    const cause = ref.stop === undefined
+      ? "epochLimit"
+      : baseline !== undefined && !ref.anyReset
+      ? "baseline"
+      : "patience";
+    assert.equal(cb.stopCause, cause, where);
+    if (ref.stop !== undefined) stops++;
+    if (cause === "baseline") baselineStops++;
+    if (cause === "epochLimit") limits++;
+  }
+  // the random sequences must exercise every ending, or the comparison proves little
+  assert.ok(
+    stops > 500 && baselineStops > 50 && limits > 100,
+    `${stops} ${baselineStops} ${limits}`,
+  );
+});
+
+Deno.test("earlyStopping() counts `patience` epochs without an improvement larger than minDelta", () => {
+  // best 0.70 at epoch 3; 0.69 at epoch 5 is not better by more than 0.02; patience 3 → epoch 6
+  const cb = earlyStopping({ patience: 3, minDelta: 0.02 });
+  assert.equal(feed(cb, [1.0, 0.9, 0.7, 0.71, 0.69, 0.695, 0.5]).epochs, 6);
+  assert.deepEqual(cb.trace.map((s) => s.wait), [0, 0, 0, 1, 2, 3]);
+  assert.deepEqual(cb.trace.map((s) => s.improved), [true, true, true, false, false, false]);
+  assert.equal(cb.bestEpoch, 3);
+  assert.equal(cb.stopCause, "patience");
+  // without minDelta, 0.69 is an improvement and resets the counter: epoch 5 + 3 = 8
+  const plain = earlyStopping({ patience: 3 });
+  assert.equal(feed(plain, [1.0, 0.9, 0.7, 0.71, 0.69, 0.695, 0.7, 0.75, 0.1]).epochs, 8);
+  assert.equal(plain.bestEpoch, 5);
+  assert.equal(plain.stoppedEpoch, plain.bestEpoch! + 3);
+  // the counter is not reset by a bounce that stays above the best: no "consecutive rises" rule
+  const bounce = earlyStopping({ patience: 3 });
+  assert.equal(feed(bounce, [0.5, 0.6, 0.55, 0.52, 0.3]).epochs, 4);
+});
+
+Deno.test("earlyStopping() with a baseline stops unless the baseline is beaten within patience", () => {
+  // falling, but never below 0.5: three watched epochs without beating it → stop at epoch 3,
+  // even though every epoch improved on the best so far
+  const creeping = earlyStopping({ patience: 3, baseline: 0.5 });
+  assert.equal(feed(creeping, [0.9, 0.8, 0.75, 0.72, 0.7]).epochs, 3);
+  assert.equal(creeping.stopCause, "baseline");
+  assert.equal(creeping.bestEpoch, 3);
+  assert.equal(creeping.bestValue, 0.75);
+  assert.match(creeping.stopReason!, /did not beat the baseline 0.5 by more than 0 in 3 epochs/);
+  // beaten at epoch 3 (0.75 < 0.78): from then on the usual rule; runs to the limit here
+  const beaten = earlyStopping({ patience: 3, baseline: 0.78 });
+  assert.equal(feed(beaten, [0.9, 0.8, 0.75, 0.72, 0.7]).epochs, 5);
+  assert.equal(beaten.stopCause, "epochLimit");
+  assert.deepEqual(beaten.trace.map((s) => s.wait), [1, 2, 0, 0, 0]);
+  // beaten, then a plateau: the cause is patience, counted from the last improvement
+  const plateau = earlyStopping({ patience: 2, baseline: 0.78 });
+  assert.equal(feed(plateau, [0.9, 0.7, 0.72, 0.71, 0.6]).epochs, 4);
+  assert.equal(plateau.stopCause, "patience");
+  // minDelta applies to the baseline too: 0.77 is not below 0.78 by more than 0.02
+  const margin = earlyStopping({ patience: 2, baseline: 0.78, minDelta: 0.02 });
+  assert.equal(feed(margin, [0.77, 0.77, 0.5]).epochs, 2);
+  assert.equal(margin.stopCause, "baseline");
+  // accuracies: the baseline must be exceeded
+  const acc = earlyStopping({ monitor: "valAcc", patience: 3, baseline: 0.8 });
+  assert.equal(feed(acc, [0.7, 0.79, 0.85, 0.84, 0.83, 0.84, 0.9], "valAcc").epochs, 6);
+  assert.deepEqual(acc.trace.map((s) => s.wait), [1, 2, 0, 1, 2, 3]);
+  assert.equal(acc.bestEpoch, 3);
+  assert.equal(acc.stopCause, "patience");
+});
+
+Deno.test("earlyStopping() ignores the first startFromEpoch epochs", () => {
+  // epochs 1-2 are warm-up: their low values neither count nor become the best
+  const cb = earlyStopping({ patience: 2, startFromEpoch: 2 });
+  assert.equal(feed(cb, [0.5, 0.4, 0.9, 0.8, 0.85, 0.95, 0.1]).epochs, 6);
+  assert.equal(cb.bestEpoch, 4);
+  assert.equal(cb.bestValue, 0.8);
+  assert.deepEqual(cb.trace.map((s) => s.watched), [false, false, true, true, true, true]);
+  // without the warm-up, 0.4 at epoch 2 is the best and epochs 3-4 exhaust the patience
+  const eager = earlyStopping({ patience: 2 });
+  assert.equal(feed(eager, [0.5, 0.4, 0.9, 0.8, 0.85, 0.95, 0.1]).epochs, 4);
+  assert.equal(eager.bestEpoch, 2);
+  // a warm-up longer than the patience: an early rise cannot stop the run
+  const warm = earlyStopping({ patience: 1, startFromEpoch: 3 });
+  assert.equal(feed(warm, [1, 2, 3, 2.5, 2.4, 2.6]).epochs, 6);
+  assert.equal(warm.bestEpoch, 5);
+  // with a baseline the counter starts after the warm-up too
+  const both = earlyStopping({ patience: 2, startFromEpoch: 3, baseline: 0.5 });
+  assert.equal(feed(both, [0.9, 0.9, 0.9, 0.8, 0.7, 0.6]).epochs, 5);
+  assert.equal(both.stopCause, "baseline");
+});
+
+Deno.test("earlyStopping() rejects bad patience, minDelta, baseline and startFromEpoch", () => {
+  const cases: [EarlyStoppingOptions, RegExp][] = [
+    [{ patience: -1 }, /^patience must be a non-negative integer, got -1$/],
+    [{ patience: 2.5 }, /^patience must be a non-negative integer, got 2.5$/],
+    [{ patience: "3" as unknown as number }, /^patience must be a non-negative integer, got 3$/],
+    [{ patience: Infinity }, /^patience must be a non-negative integer, got Infinity$/],
+    [{ minDelta: -0.01 }, /^minDelta must be a finite number >= 0, got -0.01$/],
+    [{ minDelta: NaN }, /^minDelta must be a finite number >= 0, got NaN$/],
+    [{ baseline: NaN }, /^baseline must be a finite number or undefined, got NaN$/],
+    [{ baseline: Infinity }, /^baseline must be a finite number or undefined, got Infinity$/],
+    [{ baseline: "0.5" as unknown as number }, /^baseline must be a finite number/],
+    [
+      { baseline: 0 },
+      /^baseline must be greater than minDelta \(0\) in "min" mode: valLoss is never below 0, got 0$/,
+    ],
+    [{ baseline: 0.05, minDelta: 0.1 }, /^baseline must be greater than minDelta \(0.1\)/],
+    [
+      { monitor: "valAcc", baseline: 1 },
+      /^baseline must be less than 1 - minDelta \(1\) in "max" mode: valAcc is never above 1, got 1$/,
+    ],
+    [{ startFromEpoch: -1 }, /^startFromEpoch must be a non-negative integer, got -1$/],
+    [{ startFromEpoch: 1.5 }, /^startFromEpoch must be a non-negative integer, got 1.5$/],
+    [
+      { restoreBestWeights: "yes" as unknown as boolean },
+      /^restoreBestWeights must be a boolean, got yes$/,
+    ],
+    [{ baseLine: 0.5 } as EarlyStoppingOptions, /has no setting "baseLine"/],
+  ];
+  for (const [options, message] of cases) {
+    assert.throws(
+      () => earlyStopping(options),
+      (e: Error) => (e instanceof RangeError || e instanceof TypeError) && message.test(e.message),
+      JSON.stringify(options),
+    );
+  }
+  // a warm-up as long as the run would leave nothing to watch
+  const cb = earlyStopping({ startFromEpoch: 10 });
+  assert.throws(
+    () => cb.onTrainBegin!(fakeContext({ epochs: 10 }) as CallbackContext),
+    /^RangeError: startFromEpoch must be less than fit's epochs \(10\) or no epoch is watched, got 10$/,
+  );
+});
+
+const moons = toTensors(makeMoons(24, { noise: 0.25, seed: 11 }));
+const moonsVal = toTensors(makeMoons(64, { noise: 0.25, seed: 12 }));
+
+/** A wide net on 24 points: its validation loss turns upward within a few dozen epochs. */
+async function overfit(stopper: EarlyStopping, epochs: number, extra: Callback[] = []) {
+  const model = mlp(2, { hidden: [32, 32], seed: 6 });
+  const history = await fit(model, moons, {
+    epochs,
+    batchSize: 8,
+    learningRate: 0.05,
+    validationData: moonsVal,
+    callbacks: [stopper, ...extra],
+    seed: 1,
+    progress: false,
+  });
+  return { model, history };
+}
+
+Deno.test("restoring leaves the model at the recorded best validation loss", async (t) => {
+  await t.step("at the epoch limit, after a warm-up", async () => {
+    const stopper = earlyStopping({ patience: 1000, startFromEpoch: 5, restoreBestWeights: true });
+    const { model, history } = await overfit(stopper, 40);
+    const watched = history.epochs.filter((e) => e.epoch > 5);
+    const best = watched.reduce((a, b) => (b.valLoss! < a.valLoss! ? b : a));
+    assert.equal(history.epochs.length, 40);
+    assert.equal(stopper.stopCause, "epochLimit");
+    assert.equal(stopper.bestEpoch, best.epoch);
+    assert.ok(best.epoch < 40 && history.last!.valLoss! > best.valLoss!, "the run must overfit");
+    assert.ok(stopper.restored);
+    assert.equal(stopper.weightsFrom, best.epoch);
+    assert.equal(evaluate(model, moonsVal).loss, best.valLoss);
+    model.dispose();
+  });
+  await t.step("when it stops early", async () => {
+    const stopper = earlyStopping({ patience: 3, restoreBestWeights: true });
+    const { model, history } = await overfit(stopper, 200);
+    assert.equal(stopper.stopCause, "patience");
+    assert.equal(history.epochs.length, stopper.bestEpoch! + 3);
+    assert.equal(history.stopReason, `early stopping: ${stopper.stopReason}`);
+    assert.equal(evaluate(model, moonsVal).loss, history.epochs[stopper.bestEpoch! - 1].valLoss);
+    model.dispose();
+  });
+  await t.step("when another callback stops training", async () => {
+    const stopper = earlyStopping({ patience: 100, restoreBestWeights: true });
+    const halt: Callback = {
+      onEpochEnd: (log, ctx) => void (log.epoch === 30 && ctx.stop("halt")),
+    };
+    const { model, history } = await overfit(stopper, 200, [halt]);
+    assert.equal(history.epochs.length, 30);
+    assert.equal(stopper.stopCause, "otherCallback");
+    assert.match(stopper.stopReason!, /^another callback stopped training after epoch 30/);
+    assert.equal(evaluate(model, moonsVal).loss, stopper.bestValue);
+    model.dispose();
+  });
+  await t.step("not when restoreBestWeights is off", async () => {
+    const stopper = earlyStopping({ patience: 3 });
+    const { model, history } = await overfit(stopper, 200);
+    assert.equal(stopper.restored, false);
+    assert.equal(stopper.weightsFrom, history.epochs.length);
+    assert.equal(evaluate(model, moonsVal).loss, history.last!.valLoss);
+    model.dispose();
+  });
+});
+
+Deno.test("early stopping leaves no tensors behind, also when reused", async () => {
+  const before = tf.memory().numTensors;
+  const stopper = earlyStopping({ patience: 2, restoreBestWeights: true, baseline: 0.6 });
+  for (const epochs of [60, 5]) {
+    const { model } = await overfit(stopper, epochs);
+    model.dispose();
+    assert.equal(tf.memory().numTensors, before);
+  }
+  // the second run's record replaced the first's
+  assert.equal(stopper.lastEpoch, stopper.trace.length);
+  assert.ok(stopper.lastEpoch! <= 5);
+});
+
+Deno.test("summary() is the run's record as plain data", () => {
+  const cb = earlyStopping({ patience: 2, minDelta: 0.01, baseline: 0.9, startFromEpoch: 1 });
+  feed(cb, [0.5, 0.8, 0.7, 0.75, 0.72, 0.1]);
+  const s = cb.summary();
+  assert.deepEqual(structuredClone(s), s);
+  assert.deepEqual(s, {
+    monitor: "valLoss",
+    mode: "min",
+    patience: 2,
+    minDelta: 0.01,
+    baseline: 0.9,
+    startFromEpoch: 1,
+    restoreBestWeights: false,
+    bestEpoch: 3,
+    bestValue: 0.7,
+    stoppedEpoch: 5,
+    lastEpoch: 5,
+    stopCause: "patience",
+    stopReason: cb.stopReason,
+    restored: false,
+    weightsFrom: 5,
+  });
+  assert.match(
+    s.stopReason!,
+    /^valLoss did not improve by more than 0.01 for 2 epochs \(best 0.7000 at epoch 3\)$/,
+  );
+});
+
+Deno.test("stoppingMarks() marks the warm-up, the best epoch and where training ended", () => {
+  const stopped = earlyStopping({ patience: 2, startFromEpoch: 1 });
+  feed(stopped, [0.1, 0.8, 0.7, 0.75, 0.72, 0.1]);
+  assert.deepEqual(stoppingMarks(stopped), [
+    { epoch: 1, label: "warm-up ends" },
+    { epoch: 3, label: "best (3)" },
+    { epoch: 5, label: "stopped (5)" },
+  ]);
+  const limit = earlyStopping({ patience: 5 });
+  feed(limit, [0.8, 0.7, 0.75]);
+  assert.deepEqual(stoppingMarks(limit), [
+    { epoch: 2, label: "best (2)" },
+    { epoch: 3, label: "epoch limit (3)" },
+  ]);
+  const lastBest = earlyStopping({ patience: 5 });
+  feed(lastBest, [0.8, 0.7, 0.6]);
+  assert.deepEqual(stoppingMarks(lastBest), [{ epoch: 3, label: "best = epoch limit (3)" }]);
+  // the marks are what learningCurves draws as rules
+  const epochs = [0.8, 0.7, 0.75].map((valLoss, i) => ({ epoch: i + 1, loss: 1, valLoss }));
+  const spec = learningCurves(epochs, { marks: stoppingMarks(limit) });
+  const panel = (spec.hconcat as { layer: { name: string; data?: { values: unknown[] } }[] }[])[0];
+  const rules = panel.layer.find((l) => l.name === "rule_loss")!;
+  assert.deepEqual(
+    rules.data!.values.map((v) => (v as { epoch: number }).epoch),
+    [2, 3],
+  );
+  assert.throws(
+    () => stoppingMarks(earlyStopping()),
+    /^RangeError: stopper must have finished a run/,
+  );
+  assert.throws(
+    () => stoppingMarks({} as EarlyStopping),
+    /^TypeError: stopper must be an earlyStopping\(\) callback, got \[object Object\]$/,
+  );
+});
