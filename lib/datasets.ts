@@ -1,7 +1,7 @@
 /**
  * Seeded synthetic data sets (moons, circles, spirals, XOR, Gaussian blobs, noisy 1-D
- * regression) and the conversions the lessons need: tfjs tensors for training, nodejs-polars
- * DataFrames for tables and charts, and row subsets.
+ * regression, groups of correlated features) and the conversions the lessons need: tfjs
+ * tensors for training, nodejs-polars DataFrames for tables and charts, and row subsets.
  *
  * Every generator takes an optional `seed`: the same seed gives the same data set; without
  * one, lib draws the next seed from its global stream (see `setSeed` in `random.ts`).
@@ -646,6 +646,98 @@ export function makeRegression1d(n: number, options: Regression1dOptions = {}): 
     targetName: "y",
     task: "regression",
   };
+}
+
+/** Options of {@link makeCorrelated}. */
+export interface CorrelatedOptions {
+  /** Number of groups of correlated features, an integer >= 1. @default 2 */
+  groups?: number;
+  /** Features in each group, an integer >= 1. @default 2 */
+  groupSize?: number;
+  /** Correlation ρ between two features of the same group, in [0, 1]. @default 0.9 */
+  correlation?: number;
+  /** Extra features, independent of everything, that the target does not use. @default 0 */
+  numIrrelevant?: number;
+  /** Weight βg of each group's hidden factor in the target, one per group. @default all 1 */
+  coefficients?: number[];
+  /** `"binary"`: y = 1 when the score is positive; `"regression"`: y is the score. @default "binary" */
+  task?: "binary" | "regression";
+  /** Standard deviation of the Gaussian noise added to the score. @default 0.5 */
+  noise?: number;
+  /** Integer seed. @default the next seed of lib's global stream */
+  seed?: number;
+}
+
+/**
+ * Groups of correlated features, for the grouping effect of elastic net. Each group g has a
+ * hidden factor zg ~ N(0, 1); its k-th feature is
+ * x_g,k = √ρ·zg + √(1 − ρ)·e_g,k with independent e_g,k ~ N(0, 1), so every feature has
+ * variance 1, two features of one group have correlation ρ, and features of different groups
+ * are independent. Irrelevant features are independent N(0, 1) draws. The score is
+ * s = Σg βg·zg + ε with ε ~ N(0, noise²); the target is 1[s > 0] (binary) or s (regression).
+ * Every feature of a group carries the same information about the target, so no feature is
+ * "the right one" to keep. Names: `g1_1, g1_2, …, g2_1, …`, then `irrelevant_1, …`.
+ *
+ * @param n Number of examples, a positive integer.
+ * @param options Groups, group size, correlation, irrelevant features, coefficients, task,
+ *   noise and seed.
+ * @returns A binary (class names "negative", "positive") or regression data set.
+ *
+ * @example Two perfectly correlated copies: the binary label is the sign of either
+ * ```ts
+ * import { makeCorrelated } from "./datasets.ts";
+ * const ds = makeCorrelated(100, { groups: 1, correlation: 1, noise: 0, seed: 3 });
+ * if (!ds.X.every(([a, b], i) => a === b && ds.y[i] === (a > 0 ? 1 : 0))) throw new Error();
+ * ```
+ */
+export function makeCorrelated(n: number, options: CorrelatedOptions = {}): Dataset {
+  _checkCount(n);
+  const groups = _checkIntAtLeast(options.groups ?? 2, "groups", 1);
+  const groupSize = _checkIntAtLeast(options.groupSize ?? 2, "groupSize", 1);
+  const rho = options.correlation ?? 0.9;
+  if (typeof rho !== "number" || !(rho >= 0 && rho <= 1)) {
+    throw new RangeError(`correlation must be a number in [0, 1], got ${_show(rho)}`);
+  }
+  const numIrrelevant = _checkIntAtLeast(options.numIrrelevant ?? 0, "numIrrelevant", 0);
+  const coefficients = options.coefficients ?? Array<number>(groups).fill(1);
+  if (!Array.isArray(coefficients) || coefficients.length !== groups) {
+    throw new RangeError(
+      `coefficients must hold one number per group (${groups}), got ${_show(coefficients)}`,
+    );
+  }
+  coefficients.forEach((b, g) => _checkFinite(b, `coefficients[${g}]`));
+  const task = options.task ?? "binary";
+  if (task !== "binary" && task !== "regression") {
+    throw new RangeError(`task must be "binary" or "regression", got ${_show(task)}`);
+  }
+  const noise = _checkNonNegative(options.noise ?? 0.5, "noise");
+  const rng = makeRng(_seedOr(options.seed));
+  const a = Math.sqrt(rho), b = Math.sqrt(1 - rho);
+  const X: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const row: number[] = [];
+    let score = 0;
+    for (let g = 0; g < groups; g++) {
+      const z = rng.normal();
+      score += coefficients[g] * z;
+      for (let k = 0; k < groupSize; k++) row.push(a * z + (b > 0 ? b * rng.normal() : 0));
+    }
+    for (let m = 0; m < numIrrelevant; m++) row.push(rng.normal());
+    if (noise > 0) score += noise * rng.normal();
+    X.push(row);
+    y.push(task === "binary" ? (score > 0 ? 1 : 0) : score);
+  }
+  const featureNames = [
+    ...Array.from(
+      { length: groups * groupSize },
+      (_, j) => `g${Math.floor(j / groupSize) + 1}_${(j % groupSize) + 1}`,
+    ),
+    ...Array.from({ length: numIrrelevant }, (_, m) => `irrelevant_${m + 1}`),
+  ];
+  const ds: Dataset = { X, y, featureNames, targetName: task === "binary" ? "label" : "y", task };
+  if (task === "binary") ds.classNames = ["negative", "positive"];
+  return ds;
 }
 
 /** Number of classes of a classification data set (from classNames, else the largest label). */
