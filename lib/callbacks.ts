@@ -428,7 +428,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
       }
       if (startFromEpoch >= ctx.params.epochs) {
         throw new RangeError(
-          `startFromEpoch must be less than fit's epochs (${ctx.params.epochs}) or no epoch is watched, got ${startFromEpoch}`,
+          `startFromEpoch must be less than the number of epochs (${ctx.params.epochs}) or no epoch is watched, got ${startFromEpoch}`,
         );
       }
       forget();
@@ -506,6 +506,76 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
       forget();
     },
   };
+}
+
+/**
+ * Replays a recorded sequence of monitored values (one per epoch, from epoch 1) through an
+ * {@link earlyStopping} callback, without a model: the callback ends up exactly as it would
+ * after a `fit` whose epochs produced these values, with `stoppedEpoch`, `bestEpoch`,
+ * `stopCause`, `trace` and `summary()`. A run that stops early follows the same path as
+ * the same run without stopping (same seeds) up to its stop, so replaying one long run's
+ * validation losses answers "where would patience k have stopped?" for every k at once.
+ *
+ * @param values The monitored value of each epoch, e.g. `history.epochs.map((e) => e.valLoss)`.
+ * @param options Early-stopping settings; `restoreBestWeights` must stay off (there is no model).
+ * @returns The callback after the replay.
+ *
+ * @example Patience 2 on a scripted validation loss
+ * ```ts
+ * import { replayEarlyStopping } from "./callbacks.ts";
+ * const stopper = replayEarlyStopping([0.9, 0.7, 0.72, 0.71, 0.6], { patience: 2 });
+ * if (stopper.stoppedEpoch !== 4 || stopper.bestEpoch !== 2) throw new Error(stopper.stopReason);
+ * ```
+ */
+export function replayEarlyStopping(
+  values: readonly number[],
+  options: EarlyStoppingOptions = {},
+): EarlyStopping {
+  if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== "number")) {
+    throw new TypeError(
+      `values must be a non-empty array of numbers (one per epoch), got ${
+        Array.isArray(values)
+          ? `[${values.slice(0, 5).map(String).join(", ")}${values.length > 5 ? ", ..." : ""}]`
+          : String(values)
+      }`,
+    );
+  }
+  if (typeof options === "object" && options !== null && options.restoreBestWeights) {
+    throw new RangeError(
+      "restoreBestWeights must be false in replayEarlyStopping: a replay has no model, got true",
+    );
+  }
+  const stopper = earlyStopping(options);
+  const records: EpochLog[] = [];
+  const ctx: CallbackContext & { stopTraining: boolean; stopReason?: string } = {
+    model: undefined as unknown as tf.LayersModel,
+    params: {
+      epochs: values.length,
+      batchSize: 1,
+      stepsPerEpoch: 1,
+      numExamples: 1,
+      hasValidation: true,
+      hasAccuracy: true,
+      loss: "replay",
+      path: "fast",
+    },
+    history: { epochs: records, batches: [] },
+    stopTraining: false,
+    stopReason: undefined,
+    stop(reason: string) {
+      this.stopTraining = true;
+      this.stopReason ??= reason;
+    },
+  };
+  stopper.onTrainBegin!(ctx);
+  for (const [i, value] of values.entries()) {
+    const log: EpochLog = { epoch: i + 1, loss: NaN, seconds: 0, [stopper.monitor]: value };
+    records.push(log);
+    stopper.onEpochEnd!(log, ctx);
+    if (ctx.stopTraining) break;
+  }
+  stopper.onTrainEnd!(ctx);
+  return stopper;
 }
 
 /** A vertical rule with a label at an epoch (the shape `learningCurves`' `marks` take). */

@@ -11,6 +11,7 @@ import {
   earlyStopping,
   type EarlyStoppingOptions,
   type EpochLog,
+  replayEarlyStopping,
   stoppingMarks,
   type TrainParams,
 } from "../lib/callbacks.ts";
@@ -269,7 +270,7 @@ Deno.test("earlyStopping() rejects bad patience, minDelta, baseline and startFro
   const cb = earlyStopping({ startFromEpoch: 10 });
   assert.throws(
     () => cb.onTrainBegin!(fakeContext({ epochs: 10 }) as CallbackContext),
-    /^RangeError: startFromEpoch must be less than fit's epochs \(10\) or no epoch is watched, got 10$/,
+    /^RangeError: startFromEpoch must be less than the number of epochs \(10\) or no epoch is watched, got 10$/,
   );
 });
 
@@ -411,5 +412,55 @@ Deno.test("stoppingMarks() marks the warm-up, the best epoch and where training 
   assert.throws(
     () => stoppingMarks({} as EarlyStopping),
     /^TypeError: stopper must be an earlyStopping\(\) callback, got \[object Object\]$/,
+  );
+});
+
+Deno.test("replayEarlyStopping() of a long run's losses matches live early stopping", async () => {
+  // one run without stopping, then the same run (same seeds) with a live callback
+  const long = earlyStopping({ patience: 1000 });
+  const { model: m1, history: full } = await overfit(long, 80);
+  m1.dispose();
+  const valLosses = full.epochs.map((e) => e.valLoss!);
+  for (
+    const options of [{ patience: 2 }, { patience: 5, minDelta: 0.01 }, {
+      patience: 3,
+      startFromEpoch: 10,
+    }]
+  ) {
+    const live = earlyStopping(options);
+    const { model, history } = await overfit(live, 80);
+    model.dispose();
+    assert.ok(live.stoppedEpoch! < 80, "each setting must stop before the limit");
+    const replay = replayEarlyStopping(valLosses, options);
+    assert.deepEqual(replay.summary(), live.summary(), JSON.stringify(options));
+    assert.deepEqual(replay.trace, live.trace);
+    // the stopped run is the long run cut short
+    assert.deepEqual(
+      history.epochs.map((e) => e.valLoss),
+      valLosses.slice(0, history.epochs.length),
+    );
+  }
+});
+
+Deno.test("replayEarlyStopping() rejects what it cannot replay", () => {
+  assert.throws(
+    () => replayEarlyStopping([], { patience: 1 }),
+    /^TypeError: values must be a non-empty array of numbers \(one per epoch\), got \[\]$/,
+  );
+  assert.throws(
+    () => replayEarlyStopping([0.5, "0.4" as unknown as number]),
+    /^TypeError: values must be a non-empty array of numbers \(one per epoch\), got \[0.5, 0.4\]$/,
+  );
+  assert.throws(
+    () => replayEarlyStopping([0.5, 0.4], { restoreBestWeights: true }),
+    /^RangeError: restoreBestWeights must be false in replayEarlyStopping: a replay has no model, got true$/,
+  );
+  assert.throws(
+    () => replayEarlyStopping([0.5, 0.4], { startFromEpoch: 2 }),
+    /^RangeError: startFromEpoch must be less than the number of epochs \(2\)/,
+  );
+  assert.throws(
+    () => replayEarlyStopping([0.5], { patience: -2 }),
+    /^RangeError: patience must be/,
   );
 });
