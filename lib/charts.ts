@@ -38,3 +38,9 @@ export { scatter } from "./charts/scatter.ts";
 export type { ScatterOptions } from "./charts/scatter.ts";
 export { heatmap } from "./charts/heatmap.ts";
 export type { HeatmapOptions } from "./charts/heatmap.ts";
+export { activationHistograms } from "./charts/activation_histograms.ts";
+export type {
+  ActivationHistogramsOptions,
+  HistogramRun,
+  LayerHistogram,
+} from "./charts/activation_histograms.ts";

@@ -11,6 +11,10 @@
  *   tabular sets shipped in `data/` ({@link loadBreastCancer} …) and {@link standardize}
  * - models and training: {@link mlp}, {@link countParams}, {@link fit} (live progress in a
  *   notebook), {@link earlyStopping}, {@link evaluate}, {@link predictGrid}
+ * - under the hood: dropout from scratch ({@link invertedDropout}, {@link originalDropout},
+ *   {@link keepProbFromRate}), batch norm from scratch ({@link batchNorm},
+ *   {@link updateRunningAverage}, {@link readBatchNormLayer}), per-layer activation statistics
+ *   ({@link activationStats}) and their chart ({@link activationHistograms})
  * - charts (Vega-Lite specs) and display: {@link learningCurves}, {@link decisionBoundary},
  *   {@link weightDistribution}, {@link metricBars}, {@link tableView}, {@link lineChart},
  *   {@link chart}, {@link show}
@@ -31,6 +35,9 @@ export * from "./tabular.ts";
 export * from "./model.ts";
 export * from "./callbacks.ts";
 export * from "./train.ts";
+export * from "./dropout.ts";
+export * from "./batch_norm.ts";
+export * from "./activations.ts";
 export * from "./memory.ts";
 export * from "./charts.ts";
 export * from "./display.ts";
