@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { heatmap, type VegaLiteSpec } from "../lib/charts.ts";
+import { heatmap, metricBars, type VegaLiteSpec } from "../lib/charts.ts";
 import { _renderWithWarnings } from "../lib/display.ts";
 
 /** Compiles and renders a spec, asserting that vega-lite and vega reported no warning. */
@@ -122,6 +122,26 @@ Deno.test("heatmap()", async (t) => {
     assert.equal(cellPaths(await renderClean(spec)).length, 4);
   });
 
+  await t.step("turns long x labels by the given angle", async () => {
+    const rows = ["mean radius", "mean perimeter"].flatMap((a) =>
+      ["mean radius", "mean perimeter"].map((b) => ({ a, b, r: a === b ? 1 : 0.99 }))
+    );
+    const spec = heatmap(rows, { x: "a", y: "b", value: "r", labelAngle: -40 });
+    const layer = (spec.layer as { encoding: { x: { axis: { labelAngle: number } } } }[])[0];
+    assert.equal(layer.encoding.x.axis.labelAngle, -40);
+    const svg = await renderClean(spec);
+    assert.match(svg, /rotate\(320\)/); // vega writes −40° as 320°
+    assert.equal(
+      (heatmap(rows, { x: "a", y: "b", value: "r" }).layer as typeof layer[])[0].encoding.x.axis
+        .labelAngle,
+      0,
+    );
+    assert.throws(() => heatmap(rows, { x: "a", y: "b", value: "r", labelAngle: 120 }), {
+      name: "RangeError",
+      message: "options.labelAngle must be an angle in degrees in [-90, 90], got 120",
+    });
+  });
+
   await t.step("returns a fresh spec and does not touch its input", () => {
     const before = structuredClone(ROWS);
     const a = heatmap(ROWS, { x: "l1", y: "l2", value: "sparsity" });
@@ -162,5 +182,22 @@ Deno.test("heatmap()", async (t) => {
       () => heatmap(ROWS, { y: "l2", value: "sparsity" } as unknown as typeof opts),
       { name: "TypeError", message: "options.x must be a non-empty string, got undefined" },
     );
+  });
+});
+
+Deno.test("metricBars() turns long model labels by the given angle", async () => {
+  const rows = ["mean radius", "worst perimeter"].flatMap((model) => [
+    { model, metric: "L1", value: -0.5 },
+    { model, metric: "elastic net", value: -0.3 },
+  ]);
+  const spec = metricBars(rows, { labelAngle: -35, format: "" });
+  const layer = (spec.layer as { encoding: { x: { axis: { labelAngle: number } } } }[])[0];
+  assert.equal(layer.encoding.x.axis.labelAngle, -35);
+  assert.match(await renderClean(spec), /rotate\(325\)/); // −35° as 325°
+  const plain = (metricBars(rows).layer as typeof layer[])[0];
+  assert.equal(plain.encoding.x.axis.labelAngle, 0);
+  assert.throws(() => metricBars(rows, { labelAngle: Number.NaN }), {
+    name: "RangeError",
+    message: "options.labelAngle must be an angle in degrees in [-90, 90], got NaN",
   });
 });

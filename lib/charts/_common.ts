@@ -117,6 +117,14 @@ export function _checkPositive(value: unknown, name: string): number {
   return value;
 }
 
+/** Throws unless `value` is an angle in degrees in [-90, 90] (axis labels). */
+export function _checkAngle(value: unknown, name: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < -90 || value > 90) {
+    throw new RangeError(`${name} must be an angle in degrees in [-90, 90], got ${_show(value)}`);
+  }
+  return value;
+}
+
 /** Throws a RangeError unless `value` is a positive integer. */
 export function _checkPositiveInt(value: unknown, name: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {

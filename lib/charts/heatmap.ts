@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  _checkAngle,
   _checkFinite,
   _checkObject,
   _checkPositive,
@@ -47,6 +48,8 @@ export interface HeatmapOptions {
   domain?: readonly [number, number];
   /** Side of a square cell in pixels. @default 46 */
   cellSize?: number;
+  /** Angle of the x-axis labels in degrees, e.g. -45 for long names. @default 0 */
+  labelAngle?: number;
 }
 
 /** A setting along an axis: numbers sort ascending, labels keep their first appearance. */
@@ -131,6 +134,7 @@ export function heatmap(
   }
   const scheme = _checkString(opts.scheme ?? "viridis", "options.scheme");
   const cellSize = _checkPositive(opts.cellSize ?? 46, "options.cellSize");
+  const labelAngle = _checkAngle(opts.labelAngle ?? 0, "options.labelAngle");
   const values = cells.map((c) => c.value);
   let lo = Math.min(...values), hi = Math.max(...values);
   const colorScale: Record<string, unknown> = { scheme };
@@ -154,7 +158,7 @@ export function heatmap(
       type: "ordinal",
       sort: [...xLevels],
       title: xTitle,
-      axis: { labelAngle: 0 },
+      axis: { labelAngle },
     },
     y: { field: "y", type: "ordinal", sort: [...yLevels].reverse(), title: yTitle },
   };

@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  _checkAngle,
   _checkFinite,
   _checkNonEmptyArray,
   _checkObject,
@@ -45,6 +46,8 @@ export interface MetricBarsOptions {
   height?: number;
   /** Width of one bar in pixels (bars of a model stand side by side). @default 32 */
   barWidth?: number;
+  /** Angle of the model labels in degrees, e.g. -45 for long names. @default 0 */
+  labelAngle?: number;
 }
 
 /**
@@ -104,6 +107,7 @@ export function metricBars(
   }
   const height = _checkPositive(options.height ?? 280, "options.height");
   const barWidth = _checkPositive(options.barWidth ?? 32, "options.barWidth");
+  const labelAngle = _checkAngle(options.labelAngle ?? 0, "options.labelAngle");
   let scale: Record<string, unknown> = {};
   if (options.valueDomain !== undefined) {
     const d = options.valueDomain as unknown;
@@ -122,7 +126,7 @@ export function metricBars(
       type: "nominal",
       sort: [...models],
       title: _checkString(options.modelTitle ?? "Model", "options.modelTitle", true),
-      axis: { labelAngle: 0 },
+      axis: { labelAngle },
     },
     xOffset: { field: "metric", type: "nominal", sort: [...metrics] },
     y: {
