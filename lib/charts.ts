@@ -44,3 +44,9 @@ export type {
   HistogramRun,
   LayerHistogram,
 } from "./charts/activation_histograms.ts";
+export { regularizationPathChart } from "./charts/regularization_path.ts";
+export type { PathPoint, RegularizationPathChartOptions } from "./charts/regularization_path.ts";
+export { networkDiagram } from "./charts/network_diagram.ts";
+export type { Kernel, NetworkDiagramOptions, NetworkPanel } from "./charts/network_diagram.ts";
+export { accuracyVsLambda } from "./charts/lambda_sweep.ts";
+export type { AccuracyVsLambdaOptions } from "./charts/lambda_sweep.ts";

@@ -15,6 +15,11 @@
  *   {@link keepProbFromRate}), batch norm from scratch ({@link batchNorm},
  *   {@link updateRunningAverage}, {@link readBatchNormLayer}), per-layer activation statistics
  *   ({@link activationStats}) and their chart ({@link activationHistograms})
+ * - weight penalties with explicit conventions: {@link l2Penalty}, {@link l1Penalty},
+ *   {@link elasticNetPenalty}, their tfjs regularizers ({@link l2Regularizer} …),
+ *   {@link convertLambda}, {@link weightDecayStep}, measurements ({@link sparsity},
+ *   {@link layerStats}, {@link modelPenalty}) and {@link regularizationPath}, with the charts
+ *   {@link regularizationPathChart}, {@link networkDiagram} and {@link accuracyVsLambda}
  * - charts (Vega-Lite specs) and display: {@link learningCurves}, {@link decisionBoundary},
  *   {@link weightDistribution}, {@link metricBars}, {@link tableView}, {@link lineChart},
  *   {@link chart}, {@link show}
@@ -35,6 +40,7 @@ export * from "./tabular.ts";
 export * from "./model.ts";
 export * from "./callbacks.ts";
 export * from "./train.ts";
+export * from "./regularizers.ts";
 export * from "./dropout.ts";
 export * from "./batch_norm.ts";
 export * from "./activations.ts";

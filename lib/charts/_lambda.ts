@@ -1,0 +1,36 @@
+/**
+ * The λ axis shared by the regularization charts: logarithmic, or symmetric-log when λ = 0
+ * is among the values (a log axis cannot show 0).
+ *
+ * @module
+ */
+import { _round, _show } from "./_common.ts";
+
+/** Checks a λ value of row `i` (finite, ≥ 0) and returns it rounded for the spec. */
+export function _checkLambdaValue(value: unknown, where: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${where} must be a finite number >= 0 (a λ), got ${_show(value)}`);
+  }
+  return _round(value);
+}
+
+/**
+ * The x encoding of λ: a log scale when every λ is positive; with λ = 0 among them a
+ * symlog scale whose linear zone ends at the smallest positive λ, so 0 and the grid both
+ * show. Ticks sit at the λ values when there are at most 12 distinct ones.
+ */
+export function _lambdaX(
+  field: string,
+  lambdas: readonly number[],
+  title: string,
+): Record<string, unknown> {
+  const distinct = [...new Set(lambdas)].sort((a, b) => a - b);
+  const positive = distinct.filter((l) => l > 0);
+  const hasZero = distinct[0] === 0;
+  const scale = hasZero
+    ? { type: "symlog", constant: positive.length > 0 ? positive[0] : 1, nice: false }
+    : { type: "log", nice: false };
+  const axis: Record<string, unknown> = { format: "~g", labelOverlap: "greedy" };
+  if (distinct.length <= 12) axis.values = distinct;
+  return { field, type: "quantitative", title, scale, axis };
+}
