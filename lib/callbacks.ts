@@ -484,8 +484,9 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
       const epochs = `${wait} epoch${wait === 1 ? "" : "s"}`;
       if (baseline !== undefined && !everReset) {
         stopCause = "baseline";
-        stopReason =
-          `${monitor} did not beat the baseline ${baseline} by more than ${minDelta} in ${epochs} (${bestText()})`;
+        stopReason = `${monitor} did not beat the baseline ${
+          Number(baseline.toPrecision(4))
+        } by more than ${minDelta} in ${epochs} (${bestText()})`;
       } else {
         stopCause = "patience";
         stopReason =

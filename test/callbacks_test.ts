@@ -405,6 +405,18 @@ Deno.test("stoppingMarks() marks the warm-up, the best epoch and where training 
     rules.data!.values.map((v) => (v as { epoch: number }).epoch),
     [2, 3],
   );
+  // at the right edge of the panel the label goes left of its rule, inside the panel
+  const long = Array.from({ length: 30 }, (_, i) => ({ epoch: i + 1, loss: 1, valLoss: 1 }));
+  const edge = learningCurves(long, {
+    marks: [{ epoch: 22, label: "best (22)" }, { epoch: 30, label: "epoch limit (30)" }],
+  });
+  const layers = (edge.hconcat as { layer: { name: string; data?: { values: unknown[] } }[] }[])[0]
+    .layer;
+  const sides = layers.find((l) => l.name === "rule_loss")!.data!.values.map((v) =>
+    (v as { side: string }).side
+  );
+  assert.deepEqual(sides, ["right", "left"]);
+  assert.ok(layers.some((l) => l.name === "label_left_loss"));
   assert.throws(
     () => stoppingMarks(earlyStopping()),
     /^RangeError: stopper must have finished a run/,

@@ -245,7 +245,8 @@ export function learningCurves(
     }
   }
   // A label goes right of its rule unless the next rule would cross it (about 7.5 px per
-  // character at 13 px), in which case it goes left, if there is room.
+  // character at 13 px) or it would run past the panel's right edge, in which case it goes
+  // left, if there is room.
   const epochValues = rows.map((r) => r.epoch as number);
   const minEpoch = Math.min(...epochValues), maxEpoch = Math.max(...epochValues);
   const pxPerEpoch = width / Math.max(maxEpoch - minEpoch, 1e-9);
@@ -253,10 +254,8 @@ export function learningCurves(
   byEpoch.forEach((m, k) => {
     const next = byEpoch[k + 1];
     const labelPx = 7.5 * m.label.length + 10;
-    if (
-      next !== undefined && (next.epoch - m.epoch) * pxPerEpoch < labelPx &&
-      (m.epoch - minEpoch) * pxPerEpoch >= labelPx
-    ) {
+    const roomRight = (Math.min(next?.epoch ?? Infinity, maxEpoch) - m.epoch) * pxPerEpoch;
+    if (roomRight < labelPx && (m.epoch - minEpoch) * pxPerEpoch >= labelPx) {
       m.side = "left";
     }
   });
