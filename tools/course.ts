@@ -1,9 +1,10 @@
 /**
- * `deno task course [filter...] [--timeout=SECONDS]`: the kit's main job. Executes every lesson
- * in notebooks/ (or those whose names contain a filter, e.g. `03`) headless through Jupyter
- * with the Deno kernel, in course order, writing executed copies to build/notebooks/ and one
- * line per notebook as it goes. The first failing notebook stops the run and its failing cell
- * is shown.
+ * `deno task course [filter...] [--timeout=SECONDS] [--no-slides] [--no-pdf]`: the kit's main
+ * job. Executes every lesson in notebooks/ (or those whose names contain a filter, e.g. `03`)
+ * headless through Jupyter with the Deno kernel, in course order, writing executed copies to
+ * build/notebooks/ and one line per notebook as it goes. The first failing notebook stops the
+ * run and its failing cell is shown. It ends by building those lessons' slide decks into
+ * slides/ (with the index page and, when Chromium is installed, PDF handouts).
  *
  * @module
  */
@@ -20,15 +21,19 @@ import {
   NOTEBOOKS_DIR,
   ROOT,
 } from "./_jupyter.ts";
-import { basename, relative } from "node:path";
+import { basename, join, relative } from "node:path";
+import { buildDecks } from "./_decks.ts";
 
-const USAGE = `Usage: deno task course [filter...] [--timeout=SECONDS]
+const USAGE = `Usage: deno task course [filter...] [--timeout=SECONDS] [--no-slides] [--no-pdf]
 
-Executes the lessons in notebooks/ headless through Jupyter with the Deno kernel and writes
-executed copies to build/notebooks/.
+Executes the lessons in notebooks/ headless through Jupyter with the Deno kernel, writes
+executed copies to build/notebooks/, then builds their slide decks into slides/ (an offline
+HTML deck per lesson, slides/index.html, and PDF handouts when Chromium is installed).
 
   filter             run only notebooks whose name contains it (e.g. 03 or overfitting)
   --timeout=SECONDS  longest a single cell may run (default 600)
+  --no-slides        stop after running the notebooks
+  --no-pdf           build the decks but not the PDF handouts
   --help             show this text
 
 Set COURSE_PYTHON to the Python interpreter that has Jupyter if it is not found on its own.`;
@@ -37,12 +42,22 @@ Set COURSE_PYTHON to the Python interpreter that has Jupyter if it is not found 
 interface Options {
   filters: string[];
   timeout: number;
+  slides: boolean;
+  pdf: boolean;
 }
 
 function _parseArgs(args: string[]): Options | "help" {
-  const options: Options = { filters: [], timeout: 600 };
+  const options: Options = { filters: [], timeout: 600, slides: true, pdf: true };
   for (const arg of args) {
     if (arg === "--help" || arg === "-h") return "help";
+    if (arg === "--no-slides") {
+      options.slides = false;
+      continue;
+    }
+    if (arg === "--no-pdf") {
+      options.pdf = false;
+      continue;
+    }
     const timeout = /^--timeout=(.*)$/.exec(arg);
     if (timeout) {
       const value = Number(timeout[1]);
@@ -53,7 +68,9 @@ function _parseArgs(args: string[]): Options | "help" {
       }
       options.timeout = value;
     } else if (arg.startsWith("-")) {
-      throw new RangeError(`option must be --timeout=SECONDS or --help, got ${arg}`);
+      throw new RangeError(
+        `option must be --timeout=SECONDS, --no-slides, --no-pdf or --help, got ${arg}`,
+      );
     } else {
       options.filters.push(arg);
     }
@@ -61,26 +78,35 @@ function _parseArgs(args: string[]): Options | "help" {
   return options;
 }
 
-/** Runs the course; returns the process exit code. */
-async function main(args: string[]): Promise<number> {
-  const options = _parseArgs(args);
-  if (options === "help") {
-    console.log(USAGE);
-    return 0;
-  }
-  const notebooks = listNotebooks(options.filters);
-  if (notebooks.length === 0) {
-    console.error(`No notebooks in ${relative(ROOT, NOTEBOOKS_DIR)}/`);
-    return 1;
-  }
-
+/**
+ * Runs lessons headless through Jupyter with the Deno kernel, in the order given, writing
+ * executed copies to build/notebooks/ and one line per lesson; the first failure stops the run
+ * and its failing cell is shown. Used by `deno task course` and by `deno task slides` for
+ * lessons whose executed copies are missing or stale.
+ *
+ * @param notebooks The lessons (paths of .ipynb files).
+ * @param options.timeout Seconds a single cell may run. @default 600
+ * @returns True when every lesson ran without error.
+ *
+ * @example Run lesson 03
+ * ```ts ignore
+ * import { runLessons } from "./course.ts";
+ * import { listNotebooks } from "./_jupyter.ts";
+ * const ok = await runLessons(listNotebooks(["03"]));
+ * ```
+ */
+export async function runLessons(
+  notebooks: string[],
+  options: { timeout?: number } = {},
+): Promise<boolean> {
+  const timeout = options.timeout ?? 600;
   let jupyter;
   try {
     jupyter = await findJupyter();
   } catch (error) {
     if (error instanceof JupyterMissingError) {
       console.error(error.message);
-      return 1;
+      return false;
     }
     throw error;
   }
@@ -92,7 +118,7 @@ async function main(args: string[]): Promise<number> {
   console.log(
     `Running ${notebooks.length} notebook${notebooks.length === 1 ? "" : "s"} into ${
       relative(ROOT, BUILD_DIR)
-    }/ (cell timeout ${options.timeout} s)`,
+    }/ (cell timeout ${timeout} s)`,
   );
 
   const width = Math.max(...notebooks.map((n) => basename(n).length));
@@ -104,7 +130,7 @@ async function main(args: string[]): Promise<number> {
     const name = basename(path);
     status(`...  ${name.padEnd(width)}  starting the kernel`);
     const run = await executeNotebook(jupyter, path, {
-      timeout: options.timeout,
+      timeout,
       onCell: (p: CellProgress) =>
         status(
           `...  ${name.padEnd(width)}  cell ${p.number}/${p.count}  ${formatSeconds(p.seconds)}`,
@@ -118,7 +144,7 @@ async function main(args: string[]): Promise<number> {
     if (!ok) {
       console.log(`\n${describeFailure(run)}\n`);
       console.log(`Stopped at ${name}.`);
-      return 1;
+      return false;
     }
   }
   const total = (performance.now() - started) / 1000;
@@ -127,9 +153,31 @@ async function main(args: string[]): Promise<number> {
       formatSeconds(total)
     }`,
   );
-  // Decks: the slides step (a later issue) goes here. It reads the executed copies in
-  // build/notebooks/ (every cell carries slideshow.slide_type) and writes slides/.
-  return 0;
+  return true;
+}
+
+/** The executed copy of a lesson in build/notebooks/. */
+export function executedPath(notebook: string): string {
+  return join(BUILD_DIR, basename(notebook));
+}
+
+/** Runs the course, then builds the decks; returns the process exit code. */
+async function main(args: string[]): Promise<number> {
+  const options = _parseArgs(args);
+  if (options === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  const notebooks = listNotebooks(options.filters);
+  if (notebooks.length === 0) {
+    console.error(`No notebooks in ${relative(ROOT, NOTEBOOKS_DIR)}/`);
+    return 1;
+  }
+  if (!(await runLessons(notebooks, { timeout: options.timeout }))) return 1;
+  if (!options.slides) return 0;
+  console.log("");
+  const decks = await buildDecks(notebooks.map(executedPath), { pdf: options.pdf });
+  return decks.ok ? 0 : 1;
 }
 
 if (import.meta.main) {

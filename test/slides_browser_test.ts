@@ -1,0 +1,354 @@
+/**
+ * The decks in a real browser: every lesson's deck is built from its executed notebook (the
+ * lesson runs first if its executed copy is missing or stale) and opened from disk in Debian's
+ * headless Chromium with the network switched off. The test counts the slides, fails on any
+ * console error, page error or request leaving the file, checks every chart is a non-empty SVG,
+ * that fonts load, that a screenshot of a chart slide is not blank, that the speaker view opens
+ * from file:// with the slide's notes, and that the PDF handout has a page per slide and step.
+ *
+ * Chromium must be installed (`.ci/run` installs Debian's `chromium`); without it this test
+ * fails and says what to install.
+ */
+import assert from "node:assert/strict";
+import { basename } from "node:path";
+import { Browser, CHROMIUM_HINT, findChromium, Page } from "../tools/_chromium.ts";
+import { buildDecks, type DeckResult, printHandouts } from "../tools/_decks.ts";
+import { listNotebooks } from "../tools/_jupyter.ts";
+import { codeDisplay, type DeckNotebook, readNotebook, slideType } from "../tools/_slides.ts";
+import { executedPath, runLessons } from "../tools/course.ts";
+import { staleReason } from "../tools/slides.ts";
+import { decodePng, pixelStats } from "./_png.ts";
+
+/** Slides as counted from the notebook's metadata: the title slide, then every slide start. */
+function expectedSlides(nb: DeckNotebook): number {
+  const shown = nb.cells.filter((c) =>
+    !["skip", "notes"].includes(slideType(c)) && !(c.metadata?.tags ?? []).includes("remove-cell")
+  );
+  return 1 + shown.filter((c, i) => i === 0 || ["slide", "subslide"].includes(slideType(c)))
+    .length;
+}
+
+/** SVG outputs of the cells a deck shows. */
+function expectedCharts(nb: DeckNotebook): number {
+  return nb.cells.filter((c) =>
+    c.cell_type === "code" && !["skip", "notes"].includes(slideType(c)) &&
+    !(c.metadata?.tags ?? []).includes("remove-cell") && codeDisplay(c).outputs !== "removed"
+  ).reduce(
+    (n, c) => n + (c.outputs ?? []).filter((o) => o.data?.["image/svg+xml"] !== undefined).length,
+    0,
+  );
+}
+
+/** Problems seen on a page: console errors, page errors, requests other than the deck. */
+function watch(page: Page, allowed: (url: string) => boolean) {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const stop = page.onEvent((event) => {
+    // deno-lint-ignore no-explicit-any
+    const p = event.params as Record<string, any>;
+    if (event.method === "Network.requestWillBeSent") {
+      const url = String(p.request?.url ?? "");
+      if (!allowed(url)) problems.push(`request to ${url.slice(0, 160)}`);
+    } else if (event.method === "Runtime.consoleAPICalled") {
+      const text = (p.args ?? []).map((a: { value?: unknown; description?: string }) =>
+        String(a.value ?? a.description ?? "")
+      ).join(" ");
+      if (p.type === "error" || p.type === "assert") problems.push(`console.${p.type}: ${text}`);
+      else if (p.type === "warning") warnings.push(text);
+    } else if (event.method === "Runtime.exceptionThrown") {
+      const d = p.exceptionDetails ?? {};
+      problems.push(`page error: ${d.exception?.description ?? d.text}`);
+    } else if (event.method === "Log.entryAdded" && p.entry?.level === "error") {
+      problems.push(`browser log: ${p.entry.text} ${p.entry.url ?? ""}`.trim());
+    }
+  });
+  return { problems, warnings, stop };
+}
+
+async function offline(page: Page): Promise<void> {
+  await page.send("Network.enable");
+  await page.send("Log.enable");
+  await page.send("Network.emulateNetworkConditions", {
+    offline: true,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+}
+
+function deckUrl(deck: DeckResult, query = "?transition=none"): string {
+  return new URL(`file://${deck.deckPath}${query}`).href;
+}
+
+const sameFile = (deck: DeckResult) => (url: string) =>
+  url.startsWith("data:") || url.split(/[?#]/)[0] === new URL(`file://${deck.deckPath}`).href;
+
+Deno.test("every lesson's deck works offline in headless Chromium", async (t) => {
+  const chromium = findChromium();
+  if (!chromium) assert.fail(`The browser test needs Chromium.\n${CHROMIUM_HINT}`);
+
+  const lessons = listNotebooks();
+  const stale: string[] = [];
+  for (const lesson of lessons) {
+    if (await staleReason(lesson, executedPath(lesson))) stale.push(lesson);
+  }
+  if (stale.length > 0) {
+    assert.ok(await runLessons(stale), `lessons must run: ${stale.map((s) => basename(s))}`);
+  }
+
+  const outDir = await Deno.makeTempDir({ prefix: "course-decks-" });
+  const log: string[] = [];
+  const browser = await Browser.launch({
+    executable: chromium,
+    args: ["--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"],
+  });
+  try {
+    const built = await buildDecks(lessons.map(executedPath), {
+      outDir,
+      pdf: false,
+      log: (line) => log.push(line),
+    });
+    assert.ok(built.ok, log.join("\n"));
+    assert.equal(built.decks.length, lessons.length);
+
+    for (const deck of built.decks) {
+      await t.step(basename(deck.deckPath), async () => {
+        assert.deepEqual(deck.warnings, [], "the deck must show every cell as written");
+        const nb = await readNotebook(deck.notebook);
+        const page = await browser.newPage();
+        const seen = watch(page, sameFile(deck));
+        try {
+          await offline(page);
+          await page.goto(deckUrl(deck));
+          await page.waitFor("document.documentElement.dataset.deckReady === 'true'");
+
+          const total = await page.evaluate<number>("Reveal.getTotalSlides()");
+          assert.equal(total, expectedSlides(nb), "slides counted from the notebook's metadata");
+          assert.equal(total, deck.slideCount);
+
+          const charts = await page.evaluate<number>(
+            "document.querySelectorAll('.output-chart > svg').length",
+          );
+          assert.equal(charts, expectedCharts(nb), "one SVG per chart output shown");
+
+          // Visit every slide with a chart, with all its steps shown, and look at the SVGs.
+          const chartSlides = await page.evaluate<
+            { h: number; v?: number; f: number; svgs: { marks: number; w: number; h: number }[] }[]
+          >(`(async () => {
+            const out = [];
+            for (const slide of Reveal.getSlides()) {
+              if (!slide.querySelector('.output-chart > svg')) continue;
+              const ix = Reveal.getIndices(slide);
+              const steps = new Set([...slide.querySelectorAll('[data-fragment-index]')]
+                .map((f) => f.dataset.fragmentIndex)).size;
+              const shots = [];
+              for (let f = -1; f < steps; f++) {
+                Reveal.slide(ix.h, ix.v, f);
+                await new Promise(requestAnimationFrame);
+                for (const svg of slide.querySelectorAll('.output-chart > svg')) {
+                  const r = svg.getBoundingClientRect();
+                  const shown = getComputedStyle(svg.closest('.stack-item') ?? svg).opacity !== '0';
+                  if (!shown) continue;
+                  shots.push({
+                    marks: svg.querySelectorAll('path, rect, circle, line, text, polygon, polyline, ellipse, image').length,
+                    w: r.width,
+                    h: r.height,
+                  });
+                }
+              }
+              out.push({ h: ix.h, v: ix.v, f: steps - 1, svgs: shots });
+            }
+            return out;
+          })()`);
+          assert.equal(chartSlides.length > 0, charts > 0);
+          for (const slide of chartSlides) {
+            const where = `slide ${slide.h + 1}${slide.v !== undefined ? `.${slide.v + 1}` : ""}`;
+            assert.ok(slide.svgs.length > 0, `${where} must show its chart`);
+            for (const svg of slide.svgs) {
+              assert.ok(svg.marks > 0, `${where}: the chart's SVG must have marks`);
+              assert.ok(
+                svg.w > 50 && svg.h > 50,
+                `${where}: the chart must have a size, got ${svg.w}×${svg.h}`,
+              );
+            }
+          }
+
+          const fonts = await page.evaluate<
+            { failed: string[]; katexLoaded: number; math: number }
+          >(
+            `(async () => {
+              await document.fonts.ready;
+              const all = [...document.fonts];
+              return {
+                failed: all.filter((f) => f.status === 'error').map((f) => f.family),
+                katexLoaded: all.filter((f) => f.family.includes('KaTeX') && f.status === 'loaded').length,
+                math: document.querySelectorAll('.katex-html').length,
+              };
+            })()`,
+          );
+          assert.deepEqual(fonts.failed, [], "no font may fail to load");
+          if (fonts.math > 0) assert.ok(fonts.katexLoaded > 0, "KaTeX's fonts load from the deck");
+
+          const overflowing = await page.evaluate<number[]>(
+            "[...document.querySelectorAll('.slide-body.overflowing')].map((b) => Number(b.parentElement.dataset.slideNumber))",
+          );
+          if (overflowing.length > 0) {
+            console.log(
+              `  ${basename(deck.deckPath)}: slides ${overflowing} do not fit at half size`,
+            );
+          }
+          if (seen.warnings.length > 0) {
+            console.log(
+              `  ${basename(deck.deckPath)} console warnings: ${seen.warnings.join("; ")}`,
+            );
+          }
+          assert.deepEqual(seen.problems, [], "no console error, page error or request");
+        } finally {
+          seen.stop();
+          await page.close();
+        }
+      });
+    }
+
+    const withCharts = built.decks.find((d) => d.chartCount > 0);
+    await t.step(
+      "a screenshot of a chart slide is not blank (and the title slide's background is)",
+      async () => {
+        assert.ok(withCharts, "at least one lesson shows a chart");
+        const page = await browser.newPage({ width: 1280, height: 720 });
+        try {
+          await offline(page);
+          await page.goto(deckUrl(withCharts!));
+          await page.waitFor("document.documentElement.dataset.deckReady === 'true'");
+          await new Promise((r) => setTimeout(r, 200));
+          const blank = pixelStats(await decodePng(await page.screenshot()), {
+            x: 0,
+            y: 0,
+            width: 200,
+            height: 120,
+          });
+          assert.ok(blank.variance < 1, `title background is flat, variance ${blank.variance}`);
+
+          const box = await page.evaluate<{ x: number; y: number; width: number; height: number }>(
+            `(async () => {
+            const slide = Reveal.getSlides().find((s) => s.querySelector('.output-chart > svg'));
+            const ix = Reveal.getIndices(slide);
+            Reveal.slide(ix.h, ix.v, -1);
+            await new Promise((r) => setTimeout(r, 300));
+            const r = slide.querySelector('.output-chart > svg').getBoundingClientRect();
+            return { x: r.x, y: r.y, width: r.width, height: r.height };
+          })()`,
+          );
+          const png = await page.screenshot();
+          const pixels = await decodePng(png);
+          assert.deepEqual([pixels.width, pixels.height], [1280, 720]);
+          const chart = pixelStats(pixels, box);
+          assert.ok(chart.count > 10_000, `the chart covers a real area, got ${chart.count} px`);
+          assert.ok(
+            chart.variance > 100,
+            `chart pixels vary, variance ${chart.variance.toFixed(1)}`,
+          );
+          assert.ok(chart.inkShare > 0.03, `chart has ink, ${(100 * chart.inkShare).toFixed(1)} %`);
+        } finally {
+          await page.close();
+        }
+      },
+    );
+
+    const withNotes = built.decks.find((d) =>
+      Deno.readTextFileSync(d.deckPath).includes('<aside class="notes">')
+    );
+    if (withNotes) {
+      await t.step(
+        "the speaker view (S) opens from file:// and shows the slide's notes",
+        async () => {
+          await browser.send("Target.setDiscoverTargets", { discover: true });
+          const page = await browser.newPage();
+          const seen = watch(page, sameFile(withNotes));
+          try {
+            await offline(page);
+            await page.goto(deckUrl(withNotes));
+            await page.waitFor("document.documentElement.dataset.deckReady === 'true'");
+            const notes = await page.evaluate<string>(`(() => {
+            const slide = Reveal.getSlides().find((s) => s.querySelector(':scope > aside.notes'));
+            const ix = Reveal.getIndices(slide);
+            Reveal.slide(ix.h, ix.v);
+            return slide.querySelector(':scope > aside.notes').textContent.trim();
+          })()`);
+            const popup = browser.waitForEvent((e) =>
+              e.method === "Target.targetCreated" &&
+              (e.params.targetInfo as { openerId?: string }).openerId === page.targetId
+            );
+            for (const type of ["keyDown", "keyUp"]) {
+              await page.send("Input.dispatchKeyEvent", {
+                type,
+                key: "s",
+                code: "KeyS",
+                windowsVirtualKeyCode: 83,
+                ...(type === "keyDown" ? { text: "s" } : {}),
+              });
+            }
+            const { targetId } = (await popup).params.targetInfo as { targetId: string };
+            const { sessionId } = await browser.send("Target.attachToTarget", {
+              targetId,
+              flatten: true,
+            });
+            const speaker = new Page(browser, String(targetId), String(sessionId));
+            try {
+              await speaker.waitFor(
+                `document.querySelector('.speaker-controls-notes .value')?.textContent.includes(${
+                  JSON.stringify(notes.slice(0, 40))
+                })`,
+                30_000,
+              );
+              const frames = await speaker.evaluate<number>(
+                "document.querySelectorAll('#current-slide iframe, #upcoming-slide iframe').length",
+              );
+              assert.equal(frames, 2, "current and upcoming slide previews");
+            } finally {
+              await speaker.close();
+            }
+            assert.deepEqual(seen.problems, []);
+          } finally {
+            seen.stop();
+            await page.close();
+          }
+        },
+      );
+    }
+
+    await t.step("the PDF handout has one page per slide and per fragment step", async () => {
+      const deck = withCharts ?? built.decks[0];
+      const page = await browser.newPage();
+      let laidOut: number;
+      try {
+        await page.goto(deckUrl(deck, "?print-pdf"));
+        await page.waitFor("document.documentElement.dataset.pdfReady === 'true'");
+        laidOut = await page.evaluate<number>(`(() => {
+          const pageHeight = Math.min(...[...document.querySelectorAll('.pdf-page')]
+            .map((p) => p.offsetHeight));
+          return [...document.querySelectorAll('.pdf-page')]
+            .reduce((n, p) => n + Math.max(1, Math.round(p.offsetHeight / pageHeight)), 0);
+        })()`);
+      } finally {
+        await page.close();
+      }
+      const html = await Deno.readTextFile(deck.deckPath);
+      const sections = html.split(/<section[^>]*data-slide-number=/).slice(1);
+      const steps = sections.reduce((n, s) => {
+        const own = s.split(/<\/section>/)[0];
+        const indices = new Set([...own.matchAll(/data-fragment-index="(\d+)"/g)].map((m) => m[1]));
+        return n + 1 + indices.size;
+      }, 0);
+      const [result] = (await printHandouts([deck.deckPath], { executable: chromium }))!;
+      assert.equal(result.error, undefined);
+      const pdf = await Deno.readFile(result.pdfPath!);
+      assert.equal(new TextDecoder().decode(pdf.subarray(0, 5)), "%PDF-");
+      assert.equal(result.pages, laidOut, "a PDF page per page of the print view");
+      assert.ok(result.pages! >= steps, `${result.pages} pages for ${steps} slide steps`);
+    });
+  } finally {
+    await browser.close();
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
