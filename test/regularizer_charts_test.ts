@@ -132,7 +132,7 @@ Deno.test("networkDiagram()", async (t) => {
     async () => {
       const spec = networkDiagram([
         { title: "before", layers: before, inputNames: ["x1", "x2"] },
-        { title: "after", layers: after.map((kernel) => ({ kernel })) },
+        { title: "after", subtitle: "2 of 9 zero", layers: after.map((kernel) => ({ kernel })) },
       ]);
       assert.equal(spec.$schema, SCHEMA_V5);
       const svg = await renderClean(spec);
@@ -155,6 +155,7 @@ Deno.test("networkDiagram()", async (t) => {
       }
       assert.deepEqual(markGroups(svg, "text", "input_names_0").map((g) => g.length), [2]);
       assert.deepEqual(markGroups(svg, "text", "input_names_1"), []);
+      assert.ok(svg.includes("2 of 9 zero"), "the subtitle is drawn");
     },
   );
   await t.step("returns a fresh spec and does not touch its input", () => {

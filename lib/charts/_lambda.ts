@@ -17,7 +17,8 @@ export function _checkLambdaValue(value: unknown, where: string): number {
 /**
  * The x encoding of λ: a log scale when every λ is positive; with λ = 0 among them a
  * symlog scale whose linear zone ends at the smallest positive λ, so 0 and the grid both
- * show. Ticks sit at the λ values when there are at most 12 distinct ones.
+ * show. Ticks sit at the λ values when there are at most 12 distinct ones, labelled with two
+ * significant digits.
  */
 export function _lambdaX(
   field: string,
@@ -30,7 +31,7 @@ export function _lambdaX(
   const scale = hasZero
     ? { type: "symlog", constant: positive.length > 0 ? positive[0] : 1, nice: false }
     : { type: "log", nice: false };
-  const axis: Record<string, unknown> = { format: "~g", labelOverlap: "greedy" };
+  const axis: Record<string, unknown> = { format: ".2~g", labelOverlap: "greedy" };
   if (distinct.length <= 12) axis.values = distinct;
   return { field, type: "quantitative", title, scale, axis };
 }

@@ -25,6 +25,8 @@ export type Kernel = readonly (readonly number[])[];
 export interface NetworkPanel {
   /** Panel title, e.g. "before L1". */
   title: string;
+  /** A second, smaller title line, e.g. the share of zero weights. @default undefined */
+  subtitle?: string;
   /**
    * The kernels, input side first: plain [inputs][units] arrays, or `{ kernel }` objects
    * such as `layerWeights(model)` returns. Each kernel's inputs must equal the previous
@@ -121,6 +123,9 @@ export function networkDiagram(
   const parsed = items.map((item, p) => {
     const panel = _checkObject(item, `panels[${p}]`);
     const title = _checkString(panel.title, `panels[${p}].title`, true);
+    const subtitle = panel.subtitle === undefined
+      ? undefined
+      : _checkString(panel.subtitle, `panels[${p}].subtitle`, true);
     const layers = _checkNonEmptyArray<unknown>(
       panel.layers,
       `panels[${p}].layers`,
@@ -147,7 +152,7 @@ export function networkDiagram(
       }
       names = panel.inputNames.map((n, i) => _checkString(n, `panels[${p}].inputNames[${i}]`));
     }
-    return { title, layers, sizes, names };
+    return { title, subtitle, layers, sizes, names };
   });
   let maxAbs = 0;
   for (const { layers } of parsed) {
@@ -157,7 +162,7 @@ export function networkDiagram(
   }
   const domainMax = maxAbs > 0 ? _round(maxAbs) : 1;
 
-  const hconcat = parsed.map(({ title, layers, sizes, names }, p) => {
+  const hconcat = parsed.map(({ title, subtitle, layers, sizes, names }, p) => {
     const depth = layers.length;
     const edges: Record<string, unknown>[] = [];
     layers.forEach((k, l) => {
@@ -261,7 +266,10 @@ export function networkDiagram(
         encoding: { x, y, text: { field: "label", type: "nominal" } },
       });
     }
-    return { title: { text: title, fontSize: 15 }, width, height, layer };
+    const heading = subtitle === undefined
+      ? { text: title, fontSize: 15 }
+      : { text: title, subtitle, fontSize: 15, subtitleFontSize: 13 };
+    return { title: heading, width, height, layer };
   });
   const title = _title(options.title, options.subtitle);
   return {

@@ -170,7 +170,7 @@ export function regularizationPathChart(
           type: "nominal",
           title: colorField ?? "Weight",
           scale: { domain },
-          ...(domain.length > 16 ? { legend: null } : {}),
+          legend: domain.length > 16 ? null : { labelLimit: 260 },
         },
         tooltip: colorField === undefined
           ? tooltip
