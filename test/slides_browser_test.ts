@@ -189,6 +189,14 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
           assert.deepEqual(fonts.failed, [], "no font may fail to load");
           if (fonts.math > 0) assert.ok(fonts.katexLoaded > 0, "KaTeX's fonts load from the deck");
 
+          const crowdedWithCode = await page.evaluate<number[]>(
+            `[...document.querySelectorAll('.slide-body[data-zoom]')]
+              .filter((b) => Number(b.dataset.zoom) < 0.75)
+              .filter((b) => [...b.querySelectorAll('pre.code-input')].some((p) => !p.closest('details')))
+              .map((b) => Number(b.parentElement.dataset.slideNumber))`,
+          );
+          assert.deepEqual(crowdedWithCode, [], "a slide scaled below 75 % has its code folded");
+
           const overflowing = await page.evaluate<number[]>(
             "[...document.querySelectorAll('.slide-body.overflowing')].map((b) => Number(b.parentElement.dataset.slideNumber))",
           );
@@ -324,6 +332,22 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
       try {
         await page.goto(deckUrl(deck, "?print-pdf"));
         await page.waitFor("document.documentElement.dataset.pdfReady === 'true'");
+        const strays = await page.evaluate<string[]>(`(() => {
+          const out = [];
+          const seen = new Set();
+          for (const el of document.querySelectorAll('[id]')) {
+            if (seen.has(el.id)) out.push('id ' + el.id + ' repeats');
+            seen.add(el.id);
+          }
+          for (const pdfPage of document.querySelectorAll('.pdf-page')) {
+            for (const el of pdfPage.querySelectorAll('[clip-path]')) {
+              const id = /url\\(#([^)]+)\\)/.exec(el.getAttribute('clip-path'))?.[1];
+              if (id && !pdfPage.querySelector('[id="' + id + '"]')) out.push('clip ' + id + ' is on another page');
+            }
+          }
+          return out.slice(0, 5);
+        })()`);
+        assert.deepEqual(strays, [], "each printed page's charts use their own clip paths");
         laidOut = await page.evaluate<number>(`(() => {
           const pageHeight = Math.min(...[...document.querySelectorAll('.pdf-page')]
             .map((p) => p.offsetHeight));

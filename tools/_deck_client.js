@@ -1,12 +1,16 @@
 // The script every deck runs (inlined by tools/_slides.ts after reveal.js and its notes
 // plugin). It fits crowded slides into the deck's 1280×720 before reveal.js lays them out:
-// first it lets the charts on a slide shrink (down to MIN_CHART pixels high), then it scales the
-// whole slide down (not below MIN_ZOOM). It then starts reveal.js and marks the page ready:
-// <html data-deck-ready="true">, and data-pdf-ready="true" once the ?print-pdf layout is done.
+// first it lets the charts on a slide shrink (down to MIN_CHART pixels high, never below their
+// own height up to 420 px: see slides/theme.css); if the slide would still have to scale below
+// FOLD_BELOW, it folds the slide's code blocks, longest first (a click unfolds them and fits the
+// slide again); then it scales the whole slide down (not below MIN_ZOOM). It then starts
+// reveal.js and marks the page ready: <html data-deck-ready="true">, and data-pdf-ready="true"
+// once the ?print-pdf layout is done.
 (function () {
   "use strict";
   const MIN_ZOOM = 0.5;
   const MIN_CHART = 240;
+  const FOLD_BELOW = 0.75;
 
   /**
    * The slide body's height in slide pixels: its own zoom included, not the scale reveal.js
@@ -37,23 +41,52 @@
     return Math.floor(lo);
   }
 
-  function fitBody(body, available) {
+  /** Lets the charts shrink only as far as that makes the slide shorter; returns the height. */
+  function shrinkCharts(body, available) {
+    const height = withCharts(body, null);
+    if (height <= available) return height;
+    if (!body.querySelector(".output-chart svg, .output-image img")) return height;
+    const full = parseFloat(getComputedStyle(body).getPropertyValue("--chart-max")) || 540;
+    const smallest = withCharts(body, MIN_CHART);
+    if (smallest >= height - 1) return withCharts(body, null);
+    const target = smallest <= available ? available : smallest + 1;
+    const limit = largestChartLimit(body, MIN_CHART, full, target);
+    body.dataset.chartMax = String(limit);
+    return withCharts(body, limit);
+  }
+
+  /** Folds a code block behind a "code · N lines" summary. */
+  function fold(pre) {
+    const details = document.createElement("details");
+    details.className = "fold";
+    const summary = document.createElement("summary");
+    const lines = Number(pre.dataset.lines) || pre.textContent.split("\n").length;
+    summary.textContent = "code · " + lines + (lines === 1 ? " line" : " lines");
+    details.append(summary);
+    pre.replaceWith(details);
+    details.append(pre);
+  }
+
+  /**
+   * Fits one slide: charts shrink first; if the slide would still have to scale below
+   * FOLD_BELOW, its code blocks fold, longest first; then the slide scales down as a whole.
+   * `refit` (after the presenter unfolds something) folds nothing.
+   */
+  function fitBody(body, available, refit) {
     body.style.removeProperty("zoom");
     body.classList.remove("overflowing");
-    let height = withCharts(body, null);
-    if (height <= available) return;
-    const charts = body.querySelectorAll(".output-chart svg, .output-image img");
-    if (charts.length > 0) {
-      // Shrink the charts only as far as that makes the slide shorter.
-      const full = parseFloat(getComputedStyle(body).getPropertyValue("--chart-max")) || 540;
-      const smallest = withCharts(body, MIN_CHART);
-      if (smallest >= height - 1) {
-        height = withCharts(body, null);
-      } else {
-        const target = smallest <= available ? available : smallest + 1;
-        const limit = largestChartLimit(body, MIN_CHART, full, target);
-        height = withCharts(body, limit);
-        body.dataset.chartMax = String(limit);
+    delete body.dataset.zoom;
+    delete body.dataset.chartMax;
+    let height = shrinkCharts(body, available);
+    if (!refit) {
+      const open = Array.from(body.querySelectorAll("pre.code-input"))
+        .filter((pre) => !pre.closest("details"))
+        .sort((a, b) => b.offsetHeight - a.offsetHeight);
+      for (const pre of open) {
+        if (height * FOLD_BELOW <= available) break;
+        fold(pre);
+        delete body.dataset.chartMax;
+        height = shrinkCharts(body, available);
       }
     }
     if (height <= available) return;
@@ -103,13 +136,44 @@
     const section = body.parentElement;
     const style = getComputedStyle(section);
     const config = Reveal.getConfig();
-    fitBody(body, config.height - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom));
+    const available = config.height - parseFloat(style.paddingTop) -
+      parseFloat(style.paddingBottom);
+    fitBody(body, available, true);
     Reveal.layout();
   }
   document.addEventListener("toggle", refitOnToggle, true);
 
+  /**
+   * The print view copies a slide once per fragment step, so ids repeat and a chart's
+   * `clip-path="url(#…)"` would point into another page (Chromium then draws no line). Each
+   * page gets its own ids.
+   */
+  function uniqueIdsPerPage() {
+    document.querySelectorAll(".pdf-page").forEach((page, n) => {
+      const ids = new Map();
+      page.querySelectorAll("[id]").forEach((el) => {
+        ids.set(el.id, el.id + "-p" + n);
+        el.id = el.id + "-p" + n;
+      });
+      if (ids.size === 0) return;
+      page.querySelectorAll("*").forEach((el) => {
+        for (const attr of Array.from(el.attributes)) {
+          const value = attr.value;
+          if (!value.includes("#")) continue;
+          const next = value.replace(
+            /url\(#([^)]+)\)/g,
+            (m, id) => ids.has(id) ? "url(#" + ids.get(id) + ")" : m,
+          )
+            .replace(/^#(.+)$/, (m, id) => ids.has(id) ? "#" + ids.get(id) : m);
+          if (next !== value) el.setAttribute(attr.name, next);
+        }
+      });
+    });
+  }
+
   const root = document.documentElement;
   Reveal.on("pdf-ready", () => {
+    uniqueIdsPerPage();
     root.dataset.pdfReady = "true";
   });
   Reveal.initialize({

@@ -256,6 +256,9 @@ export async function writeIndex(
   return indexPath;
 }
 
+/** Slides scaled below this to fit 1280×720 are reported as crowded. */
+export const CROWDED_ZOOM = 0.7;
+
 /** A printed handout, or why it could not be printed. */
 export interface PdfResult {
   deckPath: string;
@@ -263,6 +266,8 @@ export interface PdfResult {
   pages?: number;
   /** Slides that do not fit their page even scaled down (1-based, as in the deck). */
   overflowing: number[];
+  /** Slides scaled below {@linkcode CROWDED_ZOOM} to fit, with their scale. */
+  crowded: { slide: number; zoom: number }[];
   error?: string;
 }
 
@@ -292,17 +297,24 @@ export async function printHandouts(
         url.search = "?print-pdf";
         await page.goto(url.href, options.timeout ?? 120_000);
         await page.waitFor("document.documentElement.dataset.pdfReady", options.timeout ?? 120_000);
-        const overflowing = await page.evaluate<number[]>(
-          `[...document.querySelectorAll(".slide-body.overflowing")]
-            .map((b) => Number(b.closest("[data-slide-number]")?.dataset.slideNumber ?? 0))`,
+        const fit = await page.evaluate<{ slide: number; zoom: number; over: boolean }[]>(
+          `[...document.querySelectorAll(".slide-body[data-zoom]")].map((b) => ({
+            slide: Number(b.closest("[data-slide-number]")?.dataset.slideNumber ?? 0),
+            zoom: Number(b.dataset.zoom),
+            over: b.classList.contains("overflowing"),
+          }))`,
         );
+        const overflowing = [...new Set(fit.filter((f) => f.over).map((f) => f.slide))];
+        const crowded = fit.filter((f) => !f.over && f.zoom < CROWDED_ZOOM)
+          .filter((f, i, all) => all.findIndex((g) => g.slide === f.slide) === i)
+          .map(({ slide, zoom }) => ({ slide, zoom }));
         const pdf = await page.printPdf();
         await writeFileAtomic(pdfPath, pdf);
         const pages = new TextDecoder("latin1").decode(pdf).match(/\/Type\s*\/Page[^s]/g)?.length;
-        results.push({ deckPath, pdfPath, pages, overflowing: [...new Set(overflowing)] });
+        results.push({ deckPath, pdfPath, pages, overflowing, crowded });
       } catch (error) {
         await Deno.remove(pdfPath).catch(() => {});
-        results.push({ deckPath, overflowing: [], error: (error as Error).message });
+        results.push({ deckPath, overflowing: [], crowded: [], error: (error as Error).message });
       } finally {
         await page.close();
       }
@@ -376,7 +388,18 @@ export async function buildDecks(
       log(
         `     warning: slide${result.overflowing.length === 1 ? "" : "s"} ${
           result.overflowing.join(", ")
-        } do not fit 1280×720 even at half size; split the slide in the notebook`,
+        } do not fit 1280×720 even at half size: split ${
+          result.overflowing.length === 1 ? "it" : "them"
+        } in the notebook (a subslide cell)`,
+      );
+    }
+    if (result.crowded.length > 0) {
+      log(
+        `     note: slide${result.crowded.length === 1 ? "" : "s"} ${
+          result.crowded.map((c) => `${c.slide} (${Math.round(100 * c.zoom)} %)`).join(", ")
+        } scaled below ${Math.round(100 * CROWDED_ZOOM)} % to fit; a subslide cell would give ${
+          result.crowded.length === 1 ? "it" : "them"
+        } room`,
       );
     }
   }

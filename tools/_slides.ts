@@ -10,8 +10,9 @@
  * `skip` is left out, `notes` becomes reveal.js speaker notes. A cell without the metadata
  * counts as `-`; the first shown cell always starts a slide. The Jupyter Book cell tags are
  * honoured: `remove-cell`, `remove-input` and `remove-output` leave things out, `hide-input`
- * and `hide-output` fold them (a click unfolds them). Check cells (`lib.check`) and code longer
- * than {@linkcode FOLD_CODE_LINES} lines are folded too: their results stay on the slide.
+ * and `hide-output` fold them (a click unfolds them). The code of check cells (`lib.check`) is
+ * folded too: their ✓ lines stay on the slide. On a slide that would have to shrink below 75 %
+ * to fit, the deck's script folds code blocks as well, longest first.
  *
  * A title slide made from the notebook's first heading comes first. Markdown and math are
  * rendered to HTML here (KaTeX); code is highlighted; a chart is shown from the SVG in its
@@ -852,9 +853,6 @@ function _pngWidth(base64: string): number | undefined {
   }
 }
 
-/** Code longer than this many lines is folded on its slide (click to unfold). */
-export const FOLD_CODE_LINES = 20;
-
 /** How a code cell's input and outputs are shown on a slide. */
 export function codeDisplay(
   cell: DeckCell,
@@ -865,7 +863,7 @@ export function codeDisplay(
   if (source.trim() === "" || tags.includes("remove-input")) input = "removed";
   else if (
     tags.includes("hide-input") || cell.metadata?.jupyter?.source_hidden === true ||
-    isCheckCell(cell) || source.split("\n").length > FOLD_CODE_LINES
+    isCheckCell(cell)
   ) input = "folded";
   let outputs: "shown" | "folded" | "removed" = "shown";
   if (tags.includes("remove-output")) outputs = "removed";
@@ -887,11 +885,12 @@ function _renderCodeCell(ctx: _Context, cell: DeckCell, index: number): string {
   const attrs = `data-cell="${index + 1}"`;
   let input = "";
   if (display.input !== "removed") {
-    input = `<pre class="code-input"><code class="hljs language-${ctx.language}">${
-      highlightCode(source, ctx.language)
-    }</code></pre>`;
+    const lines = source.split("\n").length;
+    input =
+      `<pre class="code-input" data-lines="${lines}"><code class="hljs language-${ctx.language}">${
+        highlightCode(source, ctx.language)
+      }</code></pre>`;
     if (display.input === "folded") {
-      const lines = source.split("\n").length;
       input = _fold(`code · ${lines} line${lines === 1 ? "" : "s"}`, input);
     }
   }
@@ -1078,7 +1077,7 @@ export function renderDeck(nb: DeckNotebook, options: RenderOptions): Deck {
   const meta = [lessonNumber ? `Lesson ${lessonNumber}` : "", basename(options.name)]
     .filter((s) => s).map(escapeHtml).join(" · ");
   const sections: string[] = [
-    `<section class="title-slide center" data-slide-number="1" ` +
+    `<section class="title-slide center" data-slide-number="1" data-state="on-title" ` +
     `data-background-color="var(--course-title-bg, #12355b)">` +
     `<p class="course-name">${escapeHtml(course)}</p><h1 class="deck-title">${titleHtml}</h1>` +
     `<p class="deck-meta">${meta}</p>${_renderNotes(ctx, plan.titleNotes)}</section>`,
