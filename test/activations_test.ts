@@ -187,7 +187,7 @@ Deno.test("activationHistograms()", async (t) => {
       assert.equal(spec.columns, 2);
       const { svg, warnings } = await _renderWithWarnings(spec);
       assert.deepEqual(warnings, []);
-      assert.equal((svg.match(/<path[^>]*aria-roledescription="bar"/g) ?? []).length, 24);
+      assert.equal((svg.match(/<path[^>]*aria-roledescription="rect mark"/g) ?? []).length, 24);
       for (const title of ["layer 1", "layer 2", "layer 3", "plain", "bn"]) {
         assert.ok(svg.includes(`>${title}</text>`), title);
       }

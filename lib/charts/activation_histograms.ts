@@ -175,13 +175,15 @@ export function activationHistograms(
       name: "histogram",
       width: _checkPositive(options.width ?? 150, "options.width"),
       height: _checkPositive(options.height ?? 100, "options.height"),
-      mark: { type: "bar", opacity: several ? 0.55 : 0.85, binSpacing: 0 },
+      // rect, not bar: a bar with x and x2 would be read as a horizontal ranged bar
+      mark: { type: "rect", opacity: several ? 0.55 : 0.85 },
       encoding: {
         x: {
           field: "start",
           type: "quantitative",
           title: _checkString(options.valueTitle ?? "Activation", "options.valueTitle", true),
           axis: { tickCount: 4 },
+          scale: { padding: 0, zero: false },
         },
         x2: { field: "end" },
         y: {
@@ -189,8 +191,10 @@ export function activationHistograms(
           type: "quantitative",
           title: "Share of values",
           stack: null,
+          scale: { padding: 0, zero: true },
           axis: { format: ".0%", tickCount: 3 },
         },
+        y2: { datum: 0 },
         color: several
           ? { field: "run", type: "nominal", title: "Run", sort: [...names] }
           : { value: "#1f77b4" },
@@ -202,7 +206,11 @@ export function activationHistograms(
         ],
       },
     },
-    resolve: { scale: { y: independentY ? "independent" : "shared" } },
+    // each panel draws its own x axis: a shared one sits in a footer, detached from the panels
+    resolve: {
+      scale: { y: independentY ? "independent" : "shared" },
+      axis: { x: "independent" },
+    },
     config: _config(),
   };
 }
