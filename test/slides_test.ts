@@ -10,13 +10,20 @@ import {
   type DeckCell,
   type DeckNotebook,
   deckTitle,
+  inlineScript,
   loadDeckAssets,
   NotebookFormatError,
   planDeck,
   renderDeck,
   slideType,
 } from "../tools/_slides.ts";
-import { renderIndex, writeDeck, writeFileAtomic, writeIndex } from "../tools/_decks.ts";
+import {
+  buildDecks,
+  renderIndex,
+  writeDeck,
+  writeFileAtomic,
+  writeIndex,
+} from "../tools/_decks.ts";
 import { renderMarkdown } from "../tools/_markdown.ts";
 import { npmFile } from "../tools/_npm_files.ts";
 import { staleReason } from "../tools/slides.ts";
@@ -586,4 +593,42 @@ Deno.test("npmFile() finds files of pinned packages and refuses others", async (
   const css = await npmFile("reveal.js/dist/reveal.css");
   assert.match(css, /reveal\.js[\\/]5\.2\.1[\\/]dist[\\/]reveal\.css$/);
   await assert.rejects(() => npmFile("left-pad/index.js"), /must be pinned in deno.json imports/);
+});
+
+Deno.test("without Chromium the decks are still built and the log says what to install", async () => {
+  const dir = await Deno.makeTempDir();
+  const saved = Deno.env.get("COURSE_CHROMIUM");
+  try {
+    Deno.env.set("COURSE_CHROMIUM", join(dir, "no-such-chromium"));
+    const notebook = join(dir, "01_x.ipynb");
+    await Deno.writeTextFile(notebook, JSON.stringify({ cells: [md("# X", "slide")] }));
+    const log: string[] = [];
+    const { ok, decks } = await buildDecks([notebook], {
+      outDir: join(dir, "slides"),
+      log: (line) => log.push(line),
+    });
+    assert.ok(ok);
+    assert.equal(decks.length, 1);
+    const text = log.join("\n");
+    assert.match(text, /PDF handouts skipped: Chromium was not found/);
+    assert.match(text, /sudo apt-get install chromium/);
+    assert.deepEqual(
+      [...Deno.readDirSync(join(dir, "slides"))].map((e) => e.name).sort(),
+      ["01_x.html", "index.html"],
+    );
+  } finally {
+    if (saved === undefined) Deno.env.delete("COURSE_CHROMIUM");
+    else Deno.env.set("COURSE_CHROMIUM", saved);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("inlineScript() keeps a script from closing its <script> element early", () => {
+  const js = 'const a = "</script><script>x()</script>"; const b = /<!--/;';
+  const safe = inlineScript(js);
+  assert.ok(!/<\/script|<script|<!--/i.test(safe));
+  assert.equal(
+    new Function(`${safe}; return [a, b.test("x<!--y"), b.test("x<--y")];`)().join(" "),
+    new Function(`${js}; return [a, b.test("x<!--y"), b.test("x<--y")];`)().join(" "),
+  );
 });
