@@ -32,7 +32,6 @@ export const HEADLESS_FLAGS: readonly string[] = [
   "--no-default-browser-check",
   "--hide-scrollbars",
   "--mute-audio",
-  "--allow-file-access-from-files",
 ];
 
 function _isFile(path: string): boolean {

@@ -34,15 +34,10 @@ import {
   type RenderWarning,
 } from "./_markdown.ts";
 import { ROOT, SLIDE_TYPES, stripAnsi } from "./_jupyter.ts";
-import { readNpmText } from "./_npm_files.ts";
+import { npmFile, readNpmText } from "./_npm_files.ts";
 
 /** The course's name, shown on every title slide and on the index page. */
 export const COURSE_TITLE = "Improving deep neural networks";
-
-/** The deck's logical size: reveal.js lays slides out at this size and scales to the screen. */
-export const SLIDE_WIDTH = 1280;
-/** See {@linkcode SLIDE_WIDTH}. */
-export const SLIDE_HEIGHT = 720;
 
 /** Where decks, the index page and PDF handouts are written; holds the course theme. */
 export const SLIDES_DIR: string = join(ROOT, "slides");
@@ -417,7 +412,6 @@ let _assets: Promise<DeckAssets> | undefined;
  */
 export function loadDeckAssets(options: { themePath?: string } = {}): Promise<DeckAssets> {
   const load = async (): Promise<DeckAssets> => {
-    const { npmFile } = await import("./_npm_files.ts");
     const themePath = options.themePath ?? THEME_PATH;
     if (!existsSync(themePath)) {
       throw new Error(`the course theme must exist at ${themePath}, got no such file`);
@@ -927,14 +921,13 @@ function _renderCodeCell(ctx: _Context, cell: DeckCell, index: number): string {
   return `<div class="${cls}" ${attrs}>${input}${body}</div>`;
 }
 
-function _renderCell(ctx: _Context, index: number, titleHeading?: string): string {
+function _renderCell(ctx: _Context, index: number): string {
   const cell = ctx.nb.cells[index];
   const attrs = `data-cell="${index + 1}"`;
   if (cell.cell_type === "markdown") {
     const source = _text(cell.source);
     if (!source.trim()) return "";
-    let html = _markdown(ctx, cell, index, source);
-    if (titleHeading !== undefined) html = html.replace(/^<h1>/, '<h1 class="lesson-heading">');
+    const html = _markdown(ctx, cell, index, source);
     return `<div class="cell markdown-cell" ${attrs}>${html}</div>`;
   }
   if (cell.cell_type === "raw") {
@@ -969,12 +962,12 @@ function _renderNotes(ctx: _Context, indices: number[]): string {
   return `<aside class="notes">${parts.join("\n")}</aside>`;
 }
 
-function _renderSlide(ctx: _Context, slide: PlanSlide, first: boolean, number: number): string {
+function _renderSlide(ctx: _Context, slide: PlanSlide, number: number): string {
   ctx.fragment = 0;
   const body: string[] = [];
   for (const item of slide.items) {
     if (item.kind === "cell") {
-      body.push(_renderCell(ctx, item.index, first ? "" : undefined));
+      body.push(_renderCell(ctx, item.index));
       continue;
     }
     const step = ctx.fragment++;
@@ -1083,10 +1076,8 @@ export function renderDeck(nb: DeckNotebook, options: RenderOptions): Deck {
     `<p class="deck-meta">${meta}</p>${_renderNotes(ctx, plan.titleNotes)}</section>`,
   ];
   let number = 1;
-  plan.slides.forEach((stack, h) => {
-    const rendered = stack.map((slide, v) =>
-      _renderSlide(ctx, slide, h === 0 && v === 0, ++number)
-    );
+  plan.slides.forEach((stack) => {
+    const rendered = stack.map((slide) => _renderSlide(ctx, slide, ++number));
     sections.push(rendered.length === 1 ? rendered[0] : `<section>${rendered.join("")}</section>`);
   });
   const { assets } = options;
