@@ -67,29 +67,8 @@
     details.append(pre);
   }
 
-  /**
-   * Fits one slide: charts shrink first; if the slide would still have to scale below
-   * FOLD_BELOW, its code blocks fold, longest first; then the slide scales down as a whole.
-   * `refit` (after the presenter unfolds something) folds nothing.
-   */
-  function fitBody(body, available, refit) {
-    body.style.removeProperty("zoom");
-    body.classList.remove("overflowing");
-    delete body.dataset.zoom;
-    delete body.dataset.chartMax;
-    let height = shrinkCharts(body, available);
-    if (!refit) {
-      const open = Array.from(body.querySelectorAll("pre.code-input"))
-        .filter((pre) => !pre.closest("details"))
-        .sort((a, b) => b.offsetHeight - a.offsetHeight);
-      for (const pre of open) {
-        if (height * FOLD_BELOW <= available) break;
-        fold(pre);
-        delete body.dataset.chartMax;
-        height = shrinkCharts(body, available);
-      }
-    }
-    if (height <= available) return;
+  /** The largest zoom (at least MIN_ZOOM) at which the body fits; leaves the body unzoomed. */
+  function bestZoom(body, available) {
     let lo = MIN_ZOOM;
     let hi = 1;
     for (let i = 0; i < 8; i++) {
@@ -98,9 +77,37 @@
       if (heightOf(body) <= available) lo = mid;
       else hi = mid;
     }
-    body.style.zoom = String(lo);
-    body.dataset.zoom = lo.toFixed(2);
-    if (heightOf(body) > available + 1) body.classList.add("overflowing");
+    body.style.removeProperty("zoom");
+    return lo;
+  }
+
+  /**
+   * Fits one slide: charts shrink first; while the slide would still have to scale below
+   * FOLD_BELOW, its code blocks fold, longest first; then the slide scales down as a whole.
+   * `refit` (after the presenter unfolds something) folds nothing.
+   */
+  function fitBody(body, available, refit) {
+    body.style.removeProperty("zoom");
+    body.classList.remove("overflowing");
+    delete body.dataset.zoom;
+    for (;;) {
+      delete body.dataset.chartMax;
+      const height = shrinkCharts(body, available);
+      if (height <= available) return;
+      const zoom = bestZoom(body, available);
+      const next = refit || zoom >= FOLD_BELOW ? undefined : Array.from(
+        body.querySelectorAll("pre.code-input"),
+      ).filter((pre) => !pre.closest("details"))
+        .sort((a, b) => b.offsetHeight - a.offsetHeight)[0];
+      if (next) {
+        fold(next);
+        continue;
+      }
+      body.style.zoom = String(zoom);
+      body.dataset.zoom = zoom.toFixed(3);
+      if (heightOf(body) > available + 1) body.classList.add("overflowing");
+      return;
+    }
   }
 
   async function fitAll(deck) {
