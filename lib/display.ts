@@ -314,7 +314,8 @@ export async function bundle(spec: VegaLiteSpec): Promise<ChartBundle> {
  * @param spec A Vega-Lite v5 spec.
  * @param options A display id to update the same output later, and whether this call is such
  *   an update.
- * @returns Once the output has been sent.
+ * @returns Once the output has been sent (and, in the kernel, 20 ms later, so that it reaches
+ *   the notebook before the cell ends).
  *
  * @example Outside the kernel this prints one line
  * ```ts
@@ -344,6 +345,10 @@ export async function show(spec: VegaLiteSpec, options: ShowOptions = {}): Promi
     return;
   }
   await _send(await bundle(spec), { raw: true, display_id: displayId, update });
+  // The Deno kernel can publish a display after the cell's "idle" status when the cell ends
+  // right after it, and Jupyter clients drop outputs that arrive after "idle": give the
+  // message a moment to leave first (as flushOutput does for printed lines).
+  if (_hook === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** The display protocol symbol the Deno kernel looks for on a cell's result. */
