@@ -101,6 +101,17 @@ async function _send(bundle: MediaBundle, options: DisplayCallOptions): Promise<
     return;
   }
   await Deno.jupyter.display(bundle, options);
+  // The Deno kernel publishes a display from a queue and can do so after the cell's "idle"
+  // status when the cell ends right after it; Jupyter clients (nbclient, JupyterLab) drop
+  // outputs that arrive after "idle". Waiting lets the message leave first; big bundles take
+  // longer to serialize (measured: a 4 MB bundle was dropped after a 20 ms wait, never after
+  // 100 ms), so the wait grows with the size.
+  await new Promise((resolve) => setTimeout(resolve, _settleMs(bundle)));
+}
+
+/** How long to wait after publishing `bundle`: 20 ms plus 40 ms per MB of JSON. */
+export function _settleMs(bundle: MediaBundle): number {
+  return 20 + Math.ceil((40 * JSON.stringify(bundle).length) / 1e6);
 }
 
 type Vega = typeof import("vega");
@@ -345,10 +356,6 @@ export async function show(spec: VegaLiteSpec, options: ShowOptions = {}): Promi
     return;
   }
   await _send(await bundle(spec), { raw: true, display_id: displayId, update });
-  // The Deno kernel can publish a display after the cell's "idle" status when the cell ends
-  // right after it, and Jupyter clients drop outputs that arrive after "idle": give the
-  // message a moment to leave first (as flushOutput does for printed lines).
-  if (_hook === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** The display protocol symbol the Deno kernel looks for on a cell's result. */

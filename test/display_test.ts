@@ -9,6 +9,7 @@ import {
   _progressBundle,
   _setClock,
   _setDisplayHook,
+  _settleMs,
   bundle,
   chart,
   type DisplayCallOptions,
@@ -527,4 +528,12 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("_settleMs() waits longer after bigger bundles: 20 ms plus 40 ms per MB", () => {
+  const small = { "text/plain": "x" };
+  const big = { "text/plain": "x".repeat(4_000_000) };
+  assert.equal(_settleMs(small), 20 + Math.ceil((40 * JSON.stringify(small).length) / 1e6));
+  assert.ok(_settleMs(big) >= 20 + 160, `got ${_settleMs(big)}`);
+  assert.ok(_settleMs(big) > _settleMs(small));
 });

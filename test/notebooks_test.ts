@@ -87,6 +87,26 @@ Deno.test("every notebook runs through Jupyter with the Deno kernel, checks pass
 
       const charts = chartOutputs(run.notebook);
       assert.ok(charts.length > 0, `${run.name} must show at least one chart, got none`);
+      // A chart the kernel dropped (it publishes outputs asynchronously) must not pass unseen:
+      // every cell that calls lib.show() keeps at least one chart.
+      const withCharts = new Set(charts.map((c) => c.cellIndex));
+      const missing = run.notebook.cells.flatMap((cell, i) => {
+        const source = Array.isArray(cell.source) ? cell.source.join("") : String(cell.source);
+        return cell.cell_type === "code" && /\blib\.show\(/.test(source) && !withCharts.has(i)
+          ? [`cell ${i + 1}`]
+          : [];
+      });
+      assert.deepEqual(missing, [], `${run.name}: cells that call lib.show() but show no chart`);
+      // Likewise every check cell prints its verified claims.
+      const silentChecks = run.notebook.cells.flatMap((cell, i) => {
+        const source = Array.isArray(cell.source) ? cell.source.join("") : String(cell.source);
+        if (cell.cell_type !== "code" || !/\blib\.check\(/.test(source)) return [];
+        const printed = (cell.outputs ?? []).map((o) =>
+          Array.isArray(o.text) ? o.text.join("") : String(o.text ?? "")
+        ).join("");
+        return printed.includes("✓ ") ? [] : [`cell ${i + 1}`];
+      });
+      assert.deepEqual(silentChecks, [], `${run.name}: check cells that printed no verified claim`);
       for (const chart of charts) {
         const where = `${run.name} cell ${chart.cellIndex + 1}`;
         assert.ok(
