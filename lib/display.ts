@@ -371,7 +371,9 @@ export interface Chart {
 
 /**
  * Wraps a spec so that a notebook cell ending with it renders the chart (the kernel calls
- * `[Symbol.for("Jupyter.display")]()` and awaits the bundle).
+ * `[Symbol.for("Jupyter.display")]()` and awaits the bundle). Handy when exploring; lessons
+ * use `await show(spec)` instead, because the Deno kernel can publish a last expression's
+ * result after the cell has finished, and headless runs (nbconvert, CI, the decks) drop it.
  *
  * @param spec A Vega-Lite v5 spec.
  * @returns A displayable chart holding the spec.
