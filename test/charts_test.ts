@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { markGroups, renderClean, SCHEMA_V5 } from "./_chart_helpers.ts";
 import pl from "nodejs-polars";
 import {
   decisionBoundary,
@@ -13,35 +14,7 @@ import {
 } from "../lib/charts.ts";
 import { _contour, _gridInfo, type GridCell } from "../lib/charts/decision_boundary.ts";
 import { _cellText } from "../lib/charts/table_view.ts";
-import { _renderWithWarnings } from "../lib/display.ts";
 import { makeRng } from "../lib/random.ts";
-
-const SCHEMA_V5 = "https://vega.github.io/schema/vega-lite/v5.json";
-
-/** Compiles and renders a spec, asserting that vega-lite and vega reported no warning. */
-async function renderClean(spec: VegaLiteSpec): Promise<string> {
-  const { svg, warnings } = await _renderWithWarnings(spec);
-  assert.deepEqual(warnings, [], `unexpected warnings: ${warnings.join("; ")}`);
-  assert.ok(svg.startsWith("<svg"));
-  return svg;
-}
-
-/**
- * The item elements of every mark group of the given type and name in an SVG (one entry per
- * group: a line mark coloured by series has one group per series).
- */
-function markGroups(svg: string, type: string, name: string): string[][] {
-  const open = `<g class="mark-${type} role-mark ${name}_marks"`;
-  const groups: string[][] = [];
-  let at = svg.indexOf(open);
-  while (at >= 0) {
-    const start = svg.indexOf(">", at) + 1;
-    const end = svg.indexOf("</g>", start);
-    groups.push(svg.slice(start, end).match(/<(path|line|text|rect|circle)\b[^>]*>/g) ?? []);
-    at = svg.indexOf(open, end);
-  }
-  return groups;
-}
 
 /** The numbers after `label: ` in the aria labels of `items` (vega writes minus as U+2212). */
 function ariaNumbers(items: string[], label: string): number[] {

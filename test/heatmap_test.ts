@@ -1,15 +1,7 @@
 import assert from "node:assert/strict";
+import { renderClean } from "./_chart_helpers.ts";
 import pl from "nodejs-polars";
-import { heatmap, metricBars, type VegaLiteSpec } from "../lib/charts.ts";
-import { _renderWithWarnings } from "../lib/display.ts";
-
-/** Compiles and renders a spec, asserting that vega-lite and vega reported no warning. */
-async function renderClean(spec: VegaLiteSpec): Promise<string> {
-  const { svg, warnings } = await _renderWithWarnings(spec);
-  assert.deepEqual(warnings, [], `unexpected warnings: ${warnings.join("; ")}`);
-  assert.ok(svg.startsWith("<svg"));
-  return svg;
-}
+import { heatmap, metricBars } from "../lib/charts.ts";
 
 /** The `<path>` items of the heat map's cell mark. */
 function cellPaths(svg: string): string[] {

@@ -1,34 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  accuracyVsLambda,
-  networkDiagram,
-  regularizationPathChart,
-  type VegaLiteSpec,
-} from "../lib/charts.ts";
-import { _renderWithWarnings } from "../lib/display.ts";
-
-const SCHEMA_V5 = "https://vega.github.io/schema/vega-lite/v5.json";
-
-async function renderClean(spec: VegaLiteSpec): Promise<string> {
-  const { svg, warnings } = await _renderWithWarnings(spec);
-  assert.deepEqual(warnings, [], `unexpected warnings: ${warnings.join("; ")}`);
-  assert.ok(svg.startsWith("<svg"));
-  return svg;
-}
-
-/** The item elements of every mark group with this type and name (one entry per group). */
-function markGroups(svg: string, type: string, name: string): string[][] {
-  const open = `<g class="mark-${type} role-mark ${name}_marks"`;
-  const groups: string[][] = [];
-  let at = svg.indexOf(open);
-  while (at >= 0) {
-    const start = svg.indexOf(">", at) + 1;
-    const end = svg.indexOf("</g>", start);
-    groups.push(svg.slice(start, end).match(/<(path|line|text|rect|circle)\b[^>]*>/g) ?? []);
-    at = svg.indexOf(open, end);
-  }
-  return groups;
-}
+import { markGroups, renderClean, SCHEMA_V5 } from "./_chart_helpers.ts";
+import { accuracyVsLambda, networkDiagram, regularizationPathChart } from "../lib/charts.ts";
 
 function attr(item: string, name: string): string {
   const m = item.match(new RegExp(` ${name}="([^"]*)"`));
