@@ -38,24 +38,43 @@ HTML deck per lesson, slides/index.html, and PDF handouts when Chromium is insta
 
 Set COURSE_PYTHON to the Python interpreter that has Jupyter if it is not found on its own.`;
 
-/** Command-line options of the course runner. */
-interface Options {
+/** Command-line options of the course runner and of `deno task slides`. */
+export interface RunOptions {
   filters: string[];
   timeout: number;
   slides: boolean;
   pdf: boolean;
 }
 
-function _parseArgs(args: string[]): Options | "help" {
-  const options: Options = { filters: [], timeout: 600, slides: true, pdf: true };
+/**
+ * Reads the arguments shared by `deno task course` and `deno task slides`: lesson filters,
+ * `--timeout=SECONDS`, `--no-pdf`, `--help`, and (course only) `--no-slides`.
+ *
+ * @param args The command-line arguments.
+ * @param options.noSlides Whether `--no-slides` is accepted. @default true
+ * @returns The options, or "help" when help was asked for.
+ *
+ * @example
+ * ```ts
+ * import { parseRunArgs } from "./course.ts";
+ * const o = parseRunArgs(["03", "--no-pdf"]);
+ * if (o === "help" || o.filters[0] !== "03" || o.pdf) throw new Error();
+ * ```
+ */
+export function parseRunArgs(
+  args: string[],
+  options: { noSlides?: boolean } = {},
+): RunOptions | "help" {
+  const noSlides = options.noSlides ?? true;
+  const parsed: RunOptions = { filters: [], timeout: 600, slides: true, pdf: true };
   for (const arg of args) {
     if (arg === "--help" || arg === "-h") return "help";
-    if (arg === "--no-slides") {
-      options.slides = false;
+    if (arg === "--no-slides" && noSlides) {
+      parsed.slides = false;
       continue;
     }
     if (arg === "--no-pdf") {
-      options.pdf = false;
+      parsed.pdf = false;
       continue;
     }
     const timeout = /^--timeout=(.*)$/.exec(arg);
@@ -66,16 +85,17 @@ function _parseArgs(args: string[]): Options | "help" {
           `--timeout must be a positive whole number of seconds, got ${timeout[1]}`,
         );
       }
-      options.timeout = value;
+      parsed.timeout = value;
     } else if (arg.startsWith("-")) {
-      throw new RangeError(
-        `option must be --timeout=SECONDS, --no-slides, --no-pdf or --help, got ${arg}`,
-      );
+      const allowed = noSlides
+        ? "--timeout=SECONDS, --no-slides, --no-pdf or --help"
+        : "--no-pdf, --timeout=SECONDS or --help";
+      throw new RangeError(`option must be ${allowed}, got ${arg}`);
     } else {
-      options.filters.push(arg);
+      parsed.filters.push(arg);
     }
   }
-  return options;
+  return parsed;
 }
 
 /**
@@ -163,7 +183,7 @@ export function executedPath(notebook: string): string {
 
 /** Runs the course, then builds the decks; returns the process exit code. */
 async function main(args: string[]): Promise<number> {
-  const options = _parseArgs(args);
+  const options = parseRunArgs(args);
   if (options === "help") {
     console.log(USAGE);
     return 0;

@@ -9,7 +9,7 @@
  * @module
  */
 import { basename } from "node:path";
-import { executedPath, runLessons } from "./course.ts";
+import { executedPath, parseRunArgs, runLessons } from "./course.ts";
 import { buildDecks, displayPath } from "./_decks.ts";
 import { listNotebooks, NOTEBOOKS_DIR } from "./_jupyter.ts";
 import { readNotebook } from "./_slides.ts";
@@ -25,39 +25,6 @@ first, as \`deno task course\` does.
   --no-pdf           skip the PDF handouts
   --timeout=SECONDS  longest a single cell may run when lessons are run (default 600)
   --help             show this text`;
-
-/** Command-line options. */
-interface Options {
-  filters: string[];
-  pdf: boolean;
-  timeout: number;
-}
-
-function _parseArgs(args: string[]): Options | "help" {
-  const options: Options = { filters: [], pdf: true, timeout: 600 };
-  for (const arg of args) {
-    if (arg === "--help" || arg === "-h") return "help";
-    if (arg === "--no-pdf") {
-      options.pdf = false;
-      continue;
-    }
-    const timeout = /^--timeout=(.*)$/.exec(arg);
-    if (timeout) {
-      const value = Number(timeout[1]);
-      if (!Number.isInteger(value) || value <= 0) {
-        throw new RangeError(
-          `--timeout must be a positive whole number of seconds, got ${timeout[1]}`,
-        );
-      }
-      options.timeout = value;
-    } else if (arg.startsWith("-")) {
-      throw new RangeError(`option must be --no-pdf, --timeout=SECONDS or --help, got ${arg}`);
-    } else {
-      options.filters.push(arg);
-    }
-  }
-  return options;
-}
 
 /**
  * Why a lesson's executed copy cannot be used for its deck, or undefined when it can: it is
@@ -111,7 +78,7 @@ export async function staleReason(notebook: string, executed: string): Promise<s
 
 /** Builds the decks; returns the process exit code. */
 async function main(args: string[]): Promise<number> {
-  const options = _parseArgs(args);
+  const options = parseRunArgs(args, { noSlides: false });
   if (options === "help") {
     console.log(USAGE);
     return 0;
