@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { fakeContext } from "./_fake_context.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { makeMoons, toTensors } from "../lib/datasets.ts";
@@ -13,38 +14,11 @@ import {
   type EpochLog,
   replayEarlyStopping,
   stoppingMarks,
-  type TrainParams,
 } from "../lib/callbacks.ts";
 import { learningCurves } from "../lib/charts.ts";
 import { makeRng } from "../lib/random.ts";
 
 await initBackend("wasm");
-
-/** A callback context fed by hand, for callbacks tested without training. */
-function fakeContext(params: Partial<TrainParams> = {}) {
-  const history = { epochs: [] as EpochLog[], batches: [] };
-  return {
-    model: undefined as unknown as tf.LayersModel,
-    params: {
-      epochs: 100,
-      batchSize: 1,
-      stepsPerEpoch: 1,
-      numExamples: 1,
-      hasValidation: true,
-      hasAccuracy: true,
-      loss: "binaryCrossentropy",
-      path: "fast",
-      ...params,
-    } as TrainParams,
-    history,
-    stopTraining: false,
-    stopReason: undefined as string | undefined,
-    stop(reason: string) {
-      this.stopTraining = true;
-      this.stopReason ??= reason;
-    },
-  };
-}
 
 /**
  * Feeds a scripted sequence of monitored values, one per epoch, until the callback stops

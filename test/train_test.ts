@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { fakeContext } from "./_fake_context.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { makeBlobs, makeMoons, makeRegression1d, toTensors } from "../lib/datasets.ts";
@@ -20,7 +21,6 @@ import {
   formatEpochLog,
   setProgressFactory,
   textProgress,
-  type TrainParams,
 } from "../lib/callbacks.ts";
 import { _backward, _compilePlan, _forward, _outputGrad, type _Plan } from "../lib/_fast_dense.ts";
 import { _makeUpdater } from "../lib/_optimizers.ts";
@@ -302,33 +302,6 @@ Deno.test("weights too small to matter (|w| < 1e-20) are set to zero after an up
   assert.deepEqual(kernel.map((v) => v === 0 ? 0 : v), [0, 0.5, 0, -0.25]);
   model.dispose();
 });
-
-/** A callback context fed by hand, for callbacks tested without training. */
-function fakeContext(params: Partial<TrainParams> = {}) {
-  const history = { epochs: [] as EpochLog[], batches: [] };
-  const ctx = {
-    model: undefined as unknown as tf.LayersModel,
-    params: {
-      epochs: 100,
-      batchSize: 1,
-      stepsPerEpoch: 1,
-      numExamples: 1,
-      hasValidation: true,
-      hasAccuracy: true,
-      loss: "binaryCrossentropy",
-      path: "fast",
-      ...params,
-    } as TrainParams,
-    history,
-    stopTraining: false,
-    stopReason: undefined as string | undefined,
-    stop(reason: string) {
-      this.stopTraining = true;
-      this.stopReason = reason;
-    },
-  };
-  return ctx;
-}
 
 /** Feeds a monitored sequence until the callback stops; returns the last epoch run. */
 function feed(cb: Callback, values: number[], key: "valLoss" | "valAcc" = "valLoss") {
