@@ -33,7 +33,7 @@ import {
   renderMarkdown,
   type RenderWarning,
 } from "./_markdown.ts";
-import { ROOT, SLIDE_TYPES, stripAnsi } from "./_jupyter.ts";
+import { type NotebookOutput, ROOT, SLIDE_TYPES, stripAnsi } from "./_jupyter.ts";
 import { npmFile, readNpmText } from "./_npm_files.ts";
 
 /** The course's name, shown on every title slide and on the index page. */
@@ -56,16 +56,8 @@ export class NotebookFormatError extends TypeError {
   }
 }
 
-/** A cell output as the exporter reads it (nbformat 4). */
-export interface DeckOutput {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-  ename?: string;
-  evalue?: string;
-  traceback?: string[];
-}
+/** A cell output as the exporter reads it (nbformat 4): the runner's {@link NotebookOutput}. */
+export type DeckOutput = NotebookOutput;
 
 /** A cell as the exporter reads it (nbformat 4). */
 export interface DeckCell {
