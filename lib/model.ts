@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { checkOptions } from "./_validate.ts";
 import { _seedOr, makeRng } from "./random.ts";
 
 /** A tfjs weight regularizer, e.g. `tf.regularizers.l2({ l2: 0.01 })`. */
@@ -116,25 +117,13 @@ const INITIALIZERS: readonly string[] = [
   "leCunNormal",
 ];
 
-/**
- * Checks that `options` is an object whose keys are all in `allowed`, so that a misspelt
- * option (`epoch` for `epochs`) is an error instead of being ignored.
- */
+/** @deprecated Moved to `_validate.ts` (`checkOptions`); kept until every module imports it there. */
 export function _checkOptions(
   options: unknown,
   allowed: readonly string[],
   name = "options",
 ): void {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`${name} must be an object, got ${String(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new TypeError(
-        `${name} has no setting "${key}"; the settings are ${allowed.join(", ")}`,
-      );
-    }
-  }
+  checkOptions(options as object, allowed, name);
 }
 
 function _list(values: readonly string[]): string {
