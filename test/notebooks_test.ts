@@ -18,12 +18,16 @@ import {
   lessonProblems,
   listNotebooks,
   NOTEBOOKS_DIR,
-  parseNotebook,
   ROOT,
   stripAnsi,
+} from "../tools/_jupyter.ts";
+import {
+  cellSource,
+  joinText,
+  parseNotebook,
   SVG_MIME,
   VEGA_LITE_MIME,
-} from "../tools/_jupyter.ts";
+} from "../tools/_notebook.ts";
 
 const notebooks = listNotebooks();
 
@@ -91,19 +95,16 @@ Deno.test("every notebook runs through Jupyter with the Deno kernel, checks pass
       // every cell that calls lib.show() keeps at least one chart.
       const withCharts = new Set(charts.map((c) => c.cellIndex));
       const missing = run.notebook.cells.flatMap((cell, i) => {
-        const source = Array.isArray(cell.source) ? cell.source.join("") : String(cell.source);
-        return cell.cell_type === "code" && /\blib\.show\(/.test(source) && !withCharts.has(i)
+        return cell.cell_type === "code" && /\blib\.show\(/.test(cellSource(cell)) &&
+            !withCharts.has(i)
           ? [`cell ${i + 1}`]
           : [];
       });
       assert.deepEqual(missing, [], `${run.name}: cells that call lib.show() but show no chart`);
       // Likewise every check cell prints its verified claims.
       const silentChecks = run.notebook.cells.flatMap((cell, i) => {
-        const source = Array.isArray(cell.source) ? cell.source.join("") : String(cell.source);
-        if (cell.cell_type !== "code" || !/\blib\.check\(/.test(source)) return [];
-        const printed = (cell.outputs ?? []).map((o) =>
-          Array.isArray(o.text) ? o.text.join("") : String(o.text ?? "")
-        ).join("");
+        if (cell.cell_type !== "code" || !/\blib\.check\(/.test(cellSource(cell))) return [];
+        const printed = (cell.outputs ?? []).map((o) => joinText(o.text)).join("");
         return printed.includes("✓ ") ? [] : [`cell ${i + 1}`];
       });
       assert.deepEqual(silentChecks, [], `${run.name}: check cells that printed no verified claim`);
@@ -122,7 +123,7 @@ Deno.test("every notebook runs through Jupyter with the Deno kernel, checks pass
           `${where}: the spec must declare the Vega-Lite v5 $schema`,
         );
         const svg = chart.data[SVG_MIME];
-        const svgText = Array.isArray(svg) ? svg.join("") : String(svg);
+        const svgText = joinText(svg as string | string[]);
         assert.match(
           svgText,
           /^\s*(<\?xml[^>]*>\s*)?<svg[\s>]/,

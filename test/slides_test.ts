@@ -5,18 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  countSlides,
-  type DeckCell,
-  type DeckNotebook,
-  deckTitle,
-  inlineScript,
-  loadDeckAssets,
-  NotebookFormatError,
-  planDeck,
-  renderDeck,
-  slideType,
-} from "../tools/_slides.ts";
+import { renderDeck } from "../tools/_slides.ts";
+import { inlineScript, loadDeckAssets } from "../tools/_deck_assets.ts";
+import { countSlides, deckTitle, planDeck, slideType } from "../tools/_deck_plan.ts";
+import { type Notebook, type NotebookCell, NotebookFormatError } from "../tools/_notebook.ts";
 import {
   buildDecks,
   renderIndex,
@@ -28,7 +20,7 @@ import { renderMarkdown } from "../tools/_markdown.ts";
 import { npmFile } from "../tools/_npm_files.ts";
 import { staleReason } from "../tools/slides.ts";
 
-function md(source: string, type?: string): DeckCell {
+function md(source: string, type?: string): NotebookCell {
   return {
     cell_type: "markdown",
     source,
@@ -38,10 +30,10 @@ function md(source: string, type?: string): DeckCell {
 
 function code(
   source: string,
-  outputs: DeckCell["outputs"] = [],
+  outputs: NotebookCell["outputs"] = [],
   type?: string,
-  extra: Partial<NonNullable<DeckCell["metadata"]>> = {},
-): DeckCell {
+  extra: Partial<NonNullable<NotebookCell["metadata"]>> = {},
+): NotebookCell {
   return {
     cell_type: "code",
     source,
@@ -63,7 +55,7 @@ function svgOutput(svg: string, label: string) {
 
 const assets = await loadDeckAssets();
 
-function render(nb: DeckNotebook, name = "01_test.ipynb") {
+function render(nb: Notebook, name = "01_test.ipynb") {
   return renderDeck(nb, { name, assets });
 }
 
@@ -94,7 +86,8 @@ function leafSections(html: string): { number: number; cells: number[]; body: st
 }
 
 Deno.test("slide types are read the way nbconvert reads them", async (t) => {
-  const nb: DeckNotebook = {
+  const nb: Notebook = {
+    metadata: {},
     cells: [
       md("# Deck title\n\nOpening words.", "slide"), // 1
       md("Notes for the first slide.", "notes"), // 2
@@ -171,7 +164,8 @@ Deno.test("slide types are read the way nbconvert reads them", async (t) => {
 });
 
 Deno.test("the first shown cell always starts a slide, and leading notes go on the title slide", () => {
-  const nb: DeckNotebook = {
+  const nb: Notebook = {
+    metadata: {},
     cells: [
       md("Say hello first.", "notes"),
       md("Hidden setup.", "skip"),
@@ -197,7 +191,7 @@ Deno.test("countSlides() agrees with counting slide and subslide cells directly"
   for (let trial = 0; trial < 200; trial++) {
     const n = Math.floor(random() * 12);
     const cells = Array.from({ length: n }, () => md("x", types[Math.floor(random() * 6)]));
-    const nb: DeckNotebook = { cells };
+    const nb: Notebook = { cells, metadata: {} };
     const visible = cells.filter((c) => !["skip", "notes"].includes(slideType(c)));
     const starts = visible.filter((c, i) =>
       i === 0 || ["slide", "subslide"].includes(slideType(c))
@@ -218,7 +212,7 @@ Deno.test("a notebook with no metadata at all makes a one-slide deck titled by i
         outputs: [{ output_type: "execute_result", data: { "text/plain": "2" } }],
       },
     ],
-  } as DeckNotebook;
+  } as Notebook;
   const deck = render(nb, "07_plain.ipynb");
   assert.equal(deck.title, "07_plain");
   assert.equal(deck.slideCount, 2);
@@ -231,7 +225,8 @@ Deno.test("a notebook with no metadata at all makes a one-slide deck titled by i
 });
 
 Deno.test("math is rendered to HTML and MathML at export time", async (t) => {
-  const nb: DeckNotebook = {
+  const nb: Notebook = {
+    metadata: {},
     cells: [
       md("Inline $a^2 + b_1$ and a price of $5.\n\n$$\n\\sum_{i=1}^{k} x_i\n$$", "slide"),
       md("Speaker math: $\\lambda$.", "notes"),
@@ -273,7 +268,7 @@ Deno.test("markdown keeps math out of code and underscores", () => {
 
 Deno.test("code cells are highlighted and escaped", () => {
   const source = 'const tag = "</script><b>x</b>";\nif (1 < 2) console.log(tag);';
-  const deck = render({ cells: [code(source, [], "slide")] });
+  const deck = render({ metadata: {}, cells: [code(source, [], "slide")] });
   const body = leafSections(deck.html)[1].body;
   assert.ok(body.includes('<span class="hljs-keyword">const</span>'));
   assert.ok(body.includes("&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;"));
@@ -288,7 +283,8 @@ const CLIP_SVG = (w: number, h: number, fill: string) =>
   `<script>alert("svg")</script></svg>`;
 
 Deno.test("SVG outputs are inlined as charts", async (t) => {
-  const nb: DeckNotebook = {
+  const nb: Notebook = {
+    metadata: {},
     cells: [
       md("## Charts", "slide"),
       code("await lib.show(a);\nawait lib.show(b);", [
@@ -325,6 +321,24 @@ Deno.test("SVG outputs are inlined as charts", async (t) => {
   });
 });
 
+Deno.test("a Vega-Lite chart without an SVG shows its text and warns that the chart is missing", () => {
+  const spec = { $schema: "https://vega.github.io/schema/vega-lite/v5.json" };
+  const nb: Notebook = {
+    metadata: {},
+    cells: [
+      code("lib.chart(spec)", [{
+        output_type: "display_data",
+        data: { "application/vnd.vegalite.v5+json": spec, "text/plain": "Chart: loss" },
+      }], "slide"),
+    ],
+  };
+  const deck = render(nb);
+  assert.equal(deck.chartCount, 0);
+  assert.ok(leafSections(deck.html)[1].body.includes('<pre class="output-text">Chart: loss</pre>'));
+  assert.deepEqual(deck.warnings, [
+    "01_test.ipynb: cell 1: a Vega-Lite chart has no image/svg+xml rendering; its text is shown",
+  ]);
+});
 Deno.test("noisy outputs are tidied: progress, ANSI codes, carriage returns, long text", async (t) => {
   const progress = (value: number, text: string) => ({
     output_type: "display_data",
@@ -334,7 +348,8 @@ Deno.test("noisy outputs are tidied: progress, ANSI codes, carriage returns, lon
     },
   });
   const long = Array.from({ length: 100 }, (_, i) => `line ${i + 1}`).join("\n") + "\n";
-  const nb: DeckNotebook = {
+  const nb: Notebook = {
+    metadata: {},
     cells: [
       code("train()", [
         progress(1, "run A done"),
@@ -399,7 +414,8 @@ Deno.test("noisy outputs are tidied: progress, ANSI codes, carriage returns, lon
 Deno.test("check cells and Jupyter Book tags fold or remove parts of a cell", () => {
   const checkCell = code('await lib.check(a > b, "a beats b");', [stdout("✓ a beats b\n")]);
   const longCode = code(Array.from({ length: 25 }, (_, i) => `const v${i} = ${i};`).join("\n"));
-  const nb: DeckNotebook = {
+  const nb: Notebook = {
+    metadata: {},
     cells: [
       md("## Tags", "slide"),
       checkCell,
@@ -428,7 +444,7 @@ Deno.test("check cells and Jupyter Book tags fold or remove parts of a cell", ()
 });
 
 Deno.test("the deck is self-contained: reveal.js, notes plugin, styles and a policy against requests", () => {
-  const deck = render({ cells: [md("# T", "slide")] });
+  const deck = render({ metadata: {}, cells: [md("# T", "slide")] });
   assert.match(
     deck.html,
     /<meta http-equiv="Content-Security-Policy" content="default-src 'none';/,
@@ -442,9 +458,15 @@ Deno.test("the deck is self-contained: reveal.js, notes plugin, styles and a pol
 });
 
 Deno.test("deckTitle() takes the first heading of any markdown cell, else the file name", () => {
-  assert.equal(deckTitle({ cells: [md("intro"), md("## Sub\n# Main")] }, "x.ipynb"), "Sub");
-  assert.equal(deckTitle({ cells: [code("# not a heading")] }, "dir/09_aug.ipynb"), "09_aug");
-  const deck = render({ cells: [md("# L2 and $\\lambda$", "slide")] });
+  assert.equal(
+    deckTitle({ metadata: {}, cells: [md("intro"), md("## Sub\n# Main")] }, "x.ipynb"),
+    "Sub",
+  );
+  assert.equal(
+    deckTitle({ metadata: {}, cells: [code("# not a heading")] }, "dir/09_aug.ipynb"),
+    "09_aug",
+  );
+  const deck = render({ metadata: {}, cells: [md("# L2 and $\\lambda$", "slide")] });
   assert.match(
     leafSections(deck.html)[0].body,
     /<h1 class="deck-title">L2 and <span class="katex">/,

@@ -9,14 +9,10 @@
 import { basename, join, relative } from "node:path";
 import { existsSync } from "node:fs";
 import { BUILD_DIR, listNotebooks, NOTEBOOKS_DIR, ROOT } from "./_jupyter.ts";
-import {
-  COURSE_TITLE,
-  deckTitle,
-  loadDeckAssets,
-  readNotebook,
-  renderDeck,
-  SLIDES_DIR,
-} from "./_slides.ts";
+import { COURSE_TITLE, renderDeck } from "./_slides.ts";
+import { loadDeckAssets, SLIDES_DIR } from "./_deck_assets.ts";
+import { deckTitle } from "./_deck_plan.ts";
+import { readNotebook } from "./_notebook.ts";
 import { escapeHtml, renderInlineMarkdown } from "./_markdown.ts";
 import { Browser, CHROMIUM_HINT, findChromium } from "./_chromium.ts";
 

@@ -12,6 +12,19 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  cellSource,
+  isVegaLiteMime,
+  joinText,
+  type Notebook,
+  type NotebookOutput,
+  readNotebook,
+  SLIDE_TYPES,
+  SVG_MIME,
+} from "./_notebook.ts";
+
+// The notebook types, for callers that import them from here (the model is in _notebook.ts).
+export type { Notebook, NotebookCell, NotebookOutput } from "./_notebook.ts";
 
 /** The project's top folder (the one holding deno.json). */
 export const ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -21,22 +34,6 @@ export const NOTEBOOKS_DIR: string = join(ROOT, "notebooks");
 
 /** Where executed copies of the lessons go (git-ignored). */
 export const BUILD_DIR: string = join(ROOT, "build", "notebooks");
-
-/** The Vega-Lite MIME type that JupyterLab 4, VS Code and the Deno kernel render. */
-export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
-
-/** The static image every chart carries for nbconvert, slides and GitHub. */
-export const SVG_MIME = "image/svg+xml";
-
-/** The slide types a cell may carry in `metadata.slideshow.slide_type`. */
-export const SLIDE_TYPES: readonly string[] = [
-  "slide",
-  "subslide",
-  "fragment",
-  "skip",
-  "notes",
-  "-",
-];
 
 /** What to install when Jupyter is missing, as printed by every tool. */
 export const INSTALL_HINT: string = [
@@ -319,83 +316,6 @@ export function listNotebooks(
   return picked.sort().map((f) => join(dir, f));
 }
 
-/** One output of a notebook cell, in nbformat 4. */
-export interface NotebookOutput {
-  output_type: "stream" | "display_data" | "execute_result" | "error" | string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-  ename?: string;
-  evalue?: string;
-  traceback?: string[];
-}
-
-/** One notebook cell, in nbformat 4. */
-export interface NotebookCell {
-  cell_type: "code" | "markdown" | "raw";
-  id?: string;
-  source: string | string[];
-  metadata: { slideshow?: { slide_type?: string }; [key: string]: unknown };
-  outputs?: NotebookOutput[];
-  execution_count?: number | null;
-}
-
-/** A notebook, in nbformat 4. */
-export interface Notebook {
-  cells: NotebookCell[];
-  metadata: {
-    kernelspec?: { name?: string; display_name?: string; language?: string };
-    language_info?: { name?: string };
-    [key: string]: unknown;
-  };
-  nbformat: number;
-  nbformat_minor: number;
-}
-
-/**
- * Parses a notebook's JSON text.
- *
- * @param text The `.ipynb` file's contents.
- * @param name The file's name, for the error message.
- * @returns The notebook.
- *
- * @example Parse and read a cell
- * ```ts
- * import { cellSource, parseNotebook } from "./_jupyter.ts";
- * const nb = parseNotebook('{"cells": [{"cell_type": "code", "source": ["1 +", " 1"], "metadata": {}}]}');
- * if (cellSource(nb.cells[0]) !== "1 + 1") throw new Error("source");
- * ```
- */
-export function parseNotebook(text: string, name = "notebook"): Notebook {
-  let nb: Notebook;
-  try {
-    nb = JSON.parse(text);
-  } catch (error) {
-    throw new TypeError(`${name} must be notebook JSON, got a parse error: ${error}`);
-  }
-  if (!nb || !Array.isArray(nb.cells)) {
-    throw new TypeError(`${name} must be an nbformat 4 notebook with a cells array`);
-  }
-  return nb;
-}
-
-/**
- * A cell's source as one string (nbformat stores it as a string or a list of lines).
- *
- * @param cell A notebook cell.
- * @returns Its source text.
- *
- * @example Join a cell's lines
- * ```ts
- * import { cellSource } from "./_jupyter.ts";
- * const text = cellSource({ cell_type: "markdown", source: ["# Title\n", "Text"], metadata: {} });
- * if (text !== "# Title\nText") throw new Error(text);
- * ```
- */
-export function cellSource(cell: NotebookCell): string {
-  return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-}
-
 /** How a notebook run ended. */
 export type RunStatus = "ok" | "error" | "timeout" | "dead" | "failed";
 
@@ -513,9 +433,12 @@ export async function executeNotebook(
     }
     let notebook: Notebook | null = null;
     try {
-      notebook = parseNotebook(await Deno.readTextFile(outPath), name);
-    } catch {
-      notebook = null;
+      notebook = await readNotebook(outPath, name);
+    } catch (error) {
+      // a run that reported success but left no readable copy did not succeed
+      if (result.status === "ok") {
+        result = { status: "failed", cellIndex: null, message: (error as Error).message };
+      }
     }
     return { name, outPath, ...result, seconds: elapsed, notebook, stderr };
   } finally {
@@ -547,7 +470,8 @@ async function _readLines(
  *
  * @example Find the failing cell
  * ```ts
- * import { errorOutputs, type Notebook } from "./_jupyter.ts";
+ * import { errorOutputs } from "./_jupyter.ts";
+ * import type { Notebook } from "./_notebook.ts";
  * const nb: Notebook = {
  *   cells: [
  *     { cell_type: "code", source: "1", metadata: {}, outputs: [] },
@@ -580,7 +504,8 @@ export function errorOutputs(nb: Notebook): { cellIndex: number; output: Noteboo
  *
  * @example Charts are bundles with Vega-Lite or SVG
  * ```ts
- * import { chartOutputs, type Notebook } from "./_jupyter.ts";
+ * import { chartOutputs } from "./_jupyter.ts";
+ * import type { Notebook } from "./_notebook.ts";
  * const nb: Notebook = {
  *   cells: [{
  *     cell_type: "code",
@@ -609,7 +534,7 @@ export function chartOutputs(
       if (!data) continue;
       const mimeTypes = Object.keys(data);
       if (
-        mimeTypes.some((m) => m === SVG_MIME || /^application\/vnd\.vegalite\.v\d+\+json$/.test(m))
+        mimeTypes.some((m) => m === SVG_MIME || isVegaLiteMime(m))
       ) {
         found.push({ cellIndex, mimeTypes, data });
       }
@@ -627,7 +552,8 @@ export function chartOutputs(
  *
  * @example A committed cell with an output is a problem
  * ```ts
- * import { lessonProblems, type Notebook } from "./_jupyter.ts";
+ * import { lessonProblems } from "./_jupyter.ts";
+ * import type { Notebook } from "./_notebook.ts";
  * const nb: Notebook = {
  *   cells: [{
  *     cell_type: "code",
@@ -785,7 +711,7 @@ export function describeFailure(
     if (to < source.length) lines.push("    ...");
     const printed = (cell.outputs ?? [])
       .filter((o) => o.output_type === "stream")
-      .map((o) => Array.isArray(o.text) ? o.text.join("") : o.text ?? "")
+      .map((o) => joinText(o.text))
       .join("");
     if (printed.trim()) lines.push("", "  printed:", _tail(printed, 10));
     if (traceback.trim()) lines.push("", "  error:", _tail(traceback, 15));

@@ -21,420 +21,41 @@
  * long text outputs are cut in the middle. When a slide holds more than fits 1280×720, the
  * deck first shrinks its charts and then scales the slide down (see `_deck_client.js`).
  *
+ * This file makes the HTML. Which cell goes on which slide, and how a code cell is shown, is
+ * decided in `_deck_plan.ts`; what is inlined is loaded by `_deck_assets.ts`; notebooks are
+ * read and checked by `_notebook.ts`.
+ *
  * @module
  */
 import { basename, extname, join, resolve } from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import {
   escapeHtml,
-  firstHeading,
   highlightCode,
   renderInlineMarkdown,
   renderMarkdown,
   type RenderWarning,
 } from "./_markdown.ts";
-import { type NotebookOutput, ROOT, SLIDE_TYPES, stripAnsi } from "./_jupyter.ts";
-import { npmFile, readNpmText } from "./_npm_files.ts";
+import { ROOT, stripAnsi } from "./_jupyter.ts";
+import {
+  isVegaLiteMime,
+  joinText,
+  type Notebook,
+  type NotebookCell,
+  SVG_MIME,
+} from "./_notebook.ts";
+import { base64, type DeckAssets } from "./_deck_assets.ts";
+import { codeDisplay, countSlides, deckTitle, planDeck, type PlanSlide } from "./_deck_plan.ts";
+
+// test/slides_browser_test.ts imports these from here; they live in the modules named.
+export { codeDisplay, slideType } from "./_deck_plan.ts";
+export { readNotebook } from "./_notebook.ts";
+/** The notebook model of `_notebook.ts`, under the name test/slides_browser_test.ts uses. */
+export type DeckNotebook = Notebook;
 
 /** The course's name, shown on every title slide and on the index page. */
 export const COURSE_TITLE = "Improving deep neural networks";
 
-/** Where decks, the index page and PDF handouts are written; holds the course theme. */
-export const SLIDES_DIR: string = join(ROOT, "slides");
-
-/** The course theme, the one hand-written file in slides/. */
-export const THEME_PATH: string = join(SLIDES_DIR, "theme.css");
-
-/** A notebook the exporter cannot read: the message names the file and what is wrong. */
-export class NotebookFormatError extends TypeError {
-  /**
-   * @param message Starts with the notebook's name.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "NotebookFormatError";
-  }
-}
-
-/** A cell output as the exporter reads it (nbformat 4): the runner's {@link NotebookOutput}. */
-export type DeckOutput = NotebookOutput;
-
-/** A cell as the exporter reads it (nbformat 4). */
-export interface DeckCell {
-  cell_type: "markdown" | "code" | "raw";
-  source: string | string[];
-  metadata?: {
-    slideshow?: { slide_type?: string };
-    tags?: string[];
-    jupyter?: { source_hidden?: boolean; outputs_hidden?: boolean };
-    raw_mimetype?: string;
-    format?: string;
-    [key: string]: unknown;
-  };
-  outputs?: DeckOutput[];
-  attachments?: Record<string, Record<string, string | string[]>>;
-}
-
-/** A notebook as the exporter reads it (nbformat 4); metadata may be missing altogether. */
-export interface DeckNotebook {
-  cells: DeckCell[];
-  metadata?: {
-    language_info?: { name?: string };
-    kernelspec?: { language?: string };
-    [key: string]: unknown;
-  };
-  nbformat?: number;
-  nbformat_minor?: number;
-}
-
-const CELL_TYPES = ["markdown", "code", "raw"];
-
-function _kind(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function _isText(value: unknown): value is string | string[] {
-  return typeof value === "string" ||
-    (Array.isArray(value) && value.every((v) => typeof v === "string"));
-}
-
-/**
- * Checks that parsed JSON is a notebook the exporter can read and returns it typed.
- *
- * @param raw The parsed `.ipynb` JSON.
- * @param name The file's name, for messages.
- * @returns The notebook.
- * @throws NotebookFormatError naming the file, the cell and what is wrong.
- *
- * @example A cell with an unknown slide type
- * ```ts
- * import { validateNotebook } from "./_slides.ts";
- * const raw = { cells: [{ cell_type: "markdown", source: "# Hi", metadata: { slideshow: { slide_type: "slides" } } }] };
- * try {
- *   validateNotebook(raw, "x.ipynb");
- *   throw new Error("accepted");
- * } catch (error) {
- *   if (!String(error).includes('x.ipynb: cell 1 (markdown): metadata.slideshow.slide_type must be one of')) throw error;
- * }
- * ```
- */
-export function validateNotebook(raw: unknown, name: string): DeckNotebook {
-  const fail = (what: string) => {
-    throw new NotebookFormatError(`${name}: ${what}`);
-  };
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    fail(`the file must hold a notebook object, got ${_kind(raw)}`);
-  }
-  const nb = raw as Record<string, unknown>;
-  if (nb.nbformat !== undefined && nb.nbformat !== 4) {
-    fail(`nbformat must be 4, got ${_kind(nb.nbformat)} (convert it with jupyter nbconvert)`);
-  }
-  if (!Array.isArray(nb.cells)) {
-    fail(
-      `cells must be an array of cells, got ${nb.cells === undefined ? "none" : _kind(nb.cells)}`,
-    );
-  }
-  if (nb.metadata !== undefined && (typeof nb.metadata !== "object" || nb.metadata === null)) {
-    fail(`metadata must be an object, got ${_kind(nb.metadata)}`);
-  }
-  (nb.cells as unknown[]).forEach((rawCell, i) => {
-    if (typeof rawCell !== "object" || rawCell === null || Array.isArray(rawCell)) {
-      fail(`cell ${i + 1} must be an object, got ${_kind(rawCell)}`);
-    }
-    const cell = rawCell as Record<string, unknown>;
-    if (!CELL_TYPES.includes(cell.cell_type as string)) {
-      fail(
-        `cell ${i + 1}: cell_type must be one of ${CELL_TYPES.join(", ")}, got ${
-          _kind(cell.cell_type)
-        }`,
-      );
-    }
-    const where = `cell ${i + 1} (${cell.cell_type})`;
-    if (!_isText(cell.source)) {
-      fail(`${where}: source must be a string or a list of strings, got ${_kind(cell.source)}`);
-    }
-    const metadata = cell.metadata;
-    if (metadata !== undefined && (typeof metadata !== "object" || metadata === null)) {
-      fail(`${where}: metadata must be an object, got ${_kind(metadata)}`);
-    }
-    const slideshow = (metadata as Record<string, unknown> | undefined)?.slideshow;
-    if (slideshow !== undefined && (typeof slideshow !== "object" || slideshow === null)) {
-      fail(`${where}: metadata.slideshow must be an object, got ${_kind(slideshow)}`);
-    }
-    const slideType = (slideshow as Record<string, unknown> | undefined)?.slide_type;
-    if (slideType !== undefined && !SLIDE_TYPES.includes(slideType as string)) {
-      fail(
-        `${where}: metadata.slideshow.slide_type must be one of ${SLIDE_TYPES.join(", ")}, got ${
-          _kind(slideType)
-        }`,
-      );
-    }
-    const tags = (metadata as Record<string, unknown> | undefined)?.tags;
-    if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === "string"))) {
-      fail(`${where}: metadata.tags must be a list of strings, got ${_kind(tags)}`);
-    }
-    if (cell.outputs === undefined) return;
-    if (!Array.isArray(cell.outputs)) {
-      fail(`${where}: outputs must be an array, got ${_kind(cell.outputs)}`);
-    }
-    (cell.outputs as unknown[]).forEach((rawOutput, j) => {
-      const at = `${where} output ${j + 1}`;
-      if (typeof rawOutput !== "object" || rawOutput === null || Array.isArray(rawOutput)) {
-        fail(`${at} must be an object, got ${_kind(rawOutput)}`);
-      }
-      const output = rawOutput as Record<string, unknown>;
-      if (typeof output.output_type !== "string") {
-        fail(`${at}: output_type must be a string, got ${_kind(output.output_type)}`);
-      }
-      if (output.output_type === "stream" && !_isText(output.text)) {
-        fail(
-          `${at}: a stream's text must be a string or a list of strings, got ${_kind(output.text)}`,
-        );
-      }
-      if (output.data !== undefined) {
-        if (typeof output.data !== "object" || output.data === null || Array.isArray(output.data)) {
-          fail(`${at}: data must be an object of MIME types, got ${_kind(output.data)}`);
-        }
-        for (const [mime, value] of Object.entries(output.data as Record<string, unknown>)) {
-          if ((mime.startsWith("text/") || mime.startsWith("image/")) && !_isText(value)) {
-            fail(
-              `${at}: data["${mime}"] must be a string or a list of strings, got ${_kind(value)}`,
-            );
-          }
-        }
-      }
-    });
-  });
-  return nb as unknown as DeckNotebook;
-}
-
-/**
- * Reads and checks a notebook file.
- *
- * @param path The `.ipynb` file.
- * @param name How messages name it. @default the path
- * @returns The notebook.
- * @throws NotebookFormatError naming the file and what is wrong (unreadable, not JSON, not a
- *   notebook).
- *
- * @example Not JSON
- * ```ts
- * import { readNotebook } from "./_slides.ts";
- * const path = await Deno.makeTempFile({ suffix: ".ipynb" });
- * await Deno.writeTextFile(path, "{ cells: [");
- * try {
- *   await readNotebook(path, "broken.ipynb");
- *   throw new Error("accepted");
- * } catch (error) {
- *   if (!String(error).includes("broken.ipynb: the file must be notebook JSON")) throw error;
- * }
- * ```
- */
-export async function readNotebook(path: string, name = path): Promise<DeckNotebook> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    throw new NotebookFormatError(`${name}: the file cannot be read: ${(error as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new NotebookFormatError(
-      `${name}: the file must be notebook JSON, got a parse error: ${(error as Error).message}`,
-    );
-  }
-  return validateNotebook(raw, name);
-}
-
-function _text(value: string | string[] | undefined): string {
-  if (value === undefined) return "";
-  return Array.isArray(value) ? value.join("") : value;
-}
-
-/** The slide type of a cell as nbconvert reads it: missing metadata counts as `-`. */
-export function slideType(cell: DeckCell): string {
-  return cell.metadata?.slideshow?.slide_type ?? "-";
-}
-
-function _tags(cell: DeckCell): string[] {
-  return cell.metadata?.tags ?? [];
-}
-
-/** An item on a slide: a cell, or a fragment holding cells. */
-export type PlanItem =
-  | { kind: "cell"; index: number }
-  | { kind: "fragment"; items: { kind: "cell"; index: number }[]; notes: number[] };
-
-/** One reveal.js slide (a horizontal slide, or one vertical slide under it). */
-export interface PlanSlide {
-  items: PlanItem[];
-  /** Indices of the notes cells that belong to the slide itself (not to a fragment). */
-  notes: number[];
-}
-
-/** The deck's structure: horizontal slides, each a list of vertical slides. */
-export interface DeckPlan {
-  /** Content slides (the title slide is not included). */
-  slides: PlanSlide[][];
-  /** Notes cells that come before the first shown cell; they go on the title slide. */
-  titleNotes: number[];
-}
-
-/**
- * Lays out a notebook's cells on slides by their slide types, as nbconvert does.
- *
- * @param nb The notebook.
- * @returns Horizontal slides of vertical slides of cell indices.
- *
- * @example A slide, a fragment and a vertical slide
- * ```ts
- * import { planDeck } from "./_slides.ts";
- * const cell = (t: string) => ({ cell_type: "markdown" as const, source: "x", metadata: { slideshow: { slide_type: t } } });
- * const plan = planDeck({ cells: ["slide", "fragment", "-", "subslide"].map(cell) });
- * if (plan.slides.length !== 1 || plan.slides[0].length !== 2) throw new Error("1 slide, 2 vertical");
- * const first = plan.slides[0][0].items;
- * if (first[1].kind !== "fragment" || first[1].items.length !== 2) throw new Error("fragment holds 2");
- * ```
- */
-export function planDeck(nb: DeckNotebook): DeckPlan {
-  const slides: PlanSlide[][] = [];
-  const titleNotes: number[] = [];
-  let current: PlanSlide | undefined;
-  let fragment: Extract<PlanItem, { kind: "fragment" }> | undefined;
-  nb.cells.forEach((cell, index) => {
-    if (_tags(cell).includes("remove-cell")) return;
-    const type = slideType(cell);
-    if (type === "skip") return;
-    if (type === "notes") {
-      if (!current) titleNotes.push(index);
-      else if (fragment) fragment.notes.push(index);
-      else current.notes.push(index);
-      return;
-    }
-    if (!current || type === "slide") {
-      current = { items: [], notes: [] };
-      slides.push([current]);
-      fragment = undefined;
-    } else if (type === "subslide") {
-      current = { items: [], notes: [] };
-      slides[slides.length - 1].push(current);
-      fragment = undefined;
-    } else if (type === "fragment") {
-      fragment = { kind: "fragment", items: [], notes: [] };
-      current.items.push(fragment);
-    }
-    if (fragment) fragment.items.push({ kind: "cell", index });
-    else current.items.push({ kind: "cell", index });
-  });
-  return { slides, titleNotes };
-}
-
-/** Everything a deck inlines besides its content. */
-export interface DeckAssets {
-  revealCss: string;
-  revealJs: string;
-  notesJs: string;
-  katexCss: string;
-  highlightCss: string;
-  themeCss: string;
-  clientJs: string;
-}
-
-const FONT_TYPES: Record<string, string> = {
-  woff2: "font/woff2",
-  woff: "font/woff",
-  ttf: "font/ttf",
-};
-
-function _base64(bytes: Uint8Array): string {
-  let binary = "";
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  }
-  return btoa(binary);
-}
-
-/**
- * KaTeX's stylesheet with its fonts inlined as `data:` URLs (WOFF2 only: every browser that
- * runs reveal.js 5 reads it), so math renders offline.
- *
- * @param cssPath The path of katex.min.css in the npm cache (its fonts/ folder beside it).
- * @returns The stylesheet text.
- */
-async function _katexCssInlined(cssPath: string): Promise<string> {
-  const css = await Deno.readTextFile(cssPath);
-  const dir = resolve(cssPath, "..");
-  return css.replace(/src:([^;}]*)/g, (whole, sources: string) => {
-    const urls = [...sources.matchAll(/url\(([^)]+)\)\s*format\("([^"]+)"\)/g)];
-    const woff2 = urls.find((u) => u[2] === "woff2") ?? urls[0];
-    if (!woff2) return whole;
-    const file = join(dir, woff2[1].replace(/^["']|["']$/g, ""));
-    const ext = extname(file).slice(1);
-    const data = _base64(readFileSync(file));
-    return `src:url(data:${FONT_TYPES[ext] ?? "font/woff2"};base64,${data}) format("${woff2[2]}")`;
-  });
-}
-
-/** Makes a script safe to place inside `<script>`: no `</script`, `<script` or `<!--`. */
-export function inlineScript(js: string): string {
-  return js.replace(/<(\/?script|!--)/gi, "\\x3C$1");
-}
-
-function _inlineStyle(css: string, what: string): string {
-  if (/<\/style/i.test(css)) throw new Error(`${what} must not contain </style`);
-  return css;
-}
-
-let _assets: Promise<DeckAssets> | undefined;
-
-/**
- * Loads what every deck inlines: reveal.js and its notes plugin and stylesheet, KaTeX's
- * stylesheet with its fonts, highlight.js colours (npm packages pinned in deno.json, read from
- * Deno's npm cache), the course theme (slides/theme.css) and the deck's own script.
- *
- * @param options.themePath The theme stylesheet. @default THEME_PATH
- * @returns The assets (cached after the first call for the default theme).
- */
-export function loadDeckAssets(options: { themePath?: string } = {}): Promise<DeckAssets> {
-  const load = async (): Promise<DeckAssets> => {
-    const themePath = options.themePath ?? THEME_PATH;
-    if (!existsSync(themePath)) {
-      throw new Error(`the course theme must exist at ${themePath}, got no such file`);
-    }
-    return {
-      revealCss: _inlineStyle(await readNpmText("reveal.js/dist/reveal.css"), "reveal.css"),
-      revealJs: inlineScript(await readNpmText("reveal.js/dist/reveal.js")),
-      notesJs: inlineScript(await readNpmText("reveal.js/plugin/notes/notes.js")),
-      katexCss: _inlineStyle(
-        await _katexCssInlined(await npmFile("katex/dist/katex.min.css")),
-        "katex.min.css",
-      ),
-      highlightCss: _inlineStyle(
-        await readNpmText("highlight.js/styles/a11y-light.min.css"),
-        "a11y-light.min.css",
-      ),
-      themeCss: _inlineStyle(await Deno.readTextFile(themePath), "theme.css"),
-      clientJs: inlineScript(
-        await Deno.readTextFile(new URL("./_deck_client.js", import.meta.url)),
-      ),
-    };
-  };
-  if (options.themePath) return load();
-  _assets ??= load().catch((error) => {
-    _assets = undefined;
-    throw error;
-  });
-  return _assets;
-}
-
-const SVG_MIME = "image/svg+xml";
 const IMAGE_MIMES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 const MAX_TEXT_LINES = 30;
 
@@ -466,7 +87,7 @@ export interface Deck {
 
 /** Per-deck rendering state. */
 interface _Context {
-  nb: DeckNotebook;
+  nb: Notebook;
   name: string;
   language: string;
   imageDir: string;
@@ -489,24 +110,24 @@ const IMAGE_TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
 };
 
-function _imageResolver(ctx: _Context, cell: DeckCell): (href: string) => string | undefined {
+function _imageResolver(ctx: _Context, cell: NotebookCell): (href: string) => string | undefined {
   return (href: string) => {
     const attachment = /^attachment:(.+)$/.exec(href);
     if (attachment) {
       const bundle = cell.attachments?.[decodeURIComponent(attachment[1])];
       if (!bundle) return undefined;
       const mime = Object.keys(bundle).find((m) => m.startsWith("image/"));
-      return mime ? `data:${mime};base64,${_text(bundle[mime]).replace(/\s+/g, "")}` : undefined;
+      return mime ? `data:${mime};base64,${joinText(bundle[mime]).replace(/\s+/g, "")}` : undefined;
     }
     if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith("//")) return undefined;
     const path = resolve(ctx.imageDir, decodeURIComponent(href.split(/[?#]/)[0]));
     const type = IMAGE_TYPES[extname(path).toLowerCase()];
     if (!type || !existsSync(path)) return undefined;
-    return `data:${type};base64,${_base64(readFileSync(path))}`;
+    return `data:${type};base64,${base64(readFileSync(path))}`;
   };
 }
 
-function _markdown(ctx: _Context, cell: DeckCell, index: number, text: string, notes = false) {
+function _markdown(ctx: _Context, cell: NotebookCell, index: number, text: string, notes = false) {
   return renderMarkdown(text, {
     defaultLanguage: ctx.language,
     onWarning: (w: RenderWarning) => _warn(ctx, `cell ${index + 1}`, w.message),
@@ -613,14 +234,14 @@ function _preText(text: string, cls: string): string {
 
 /** A progress bar output (lib's progress line): its final fraction and text. */
 function _progress(data: Record<string, unknown>): { fraction: number; text: string } | null {
-  const html = _text(data["text/html"] as string | string[] | undefined);
+  const html = joinText(data["text/html"] as string | string[] | undefined);
   const m = /<progress\b[^>]*\bvalue="([\d.]+)"[^>]*\bmax="([\d.]+)"/.exec(html) ??
     /<progress\b[^>]*\bmax="([\d.]+)"[^>]*\bvalue="([\d.]+)"/.exec(html);
   if (!m) return null;
   const [value, max] = html.indexOf("value=") < html.indexOf("max=")
     ? [Number(m[1]), Number(m[2])]
     : [Number(m[2]), Number(m[1])];
-  const plain = _terminalText(_text(data["text/plain"] as string | string[] | undefined));
+  const plain = _terminalText(joinText(data["text/plain"] as string | string[] | undefined));
   const text = plain.replace(/^\s*\[[#=>.\- ]*\]\s*/, "").trim();
   return { fraction: max > 0 ? Math.min(1, Math.max(0, value / max)) : 0, text };
 }
@@ -638,10 +259,10 @@ function _renderBundle(
   where: string,
   data: Record<string, unknown>,
 ): _Rendered | null {
-  const plain = _terminalText(_text(data["text/plain"] as string | string[] | undefined));
+  const plain = _terminalText(joinText(data["text/plain"] as string | string[] | undefined));
   if (data[SVG_MIME] !== undefined) {
     const label = plain.trim() || "chart";
-    const svg = _inlineSvg(_text(data[SVG_MIME] as string | string[]), label);
+    const svg = _inlineSvg(joinText(data[SVG_MIME] as string | string[]), label);
     if (!svg.html) {
       _warn(ctx, where, "an image/svg+xml output does not start with <svg>; it is left out");
       return null;
@@ -659,7 +280,7 @@ function _renderBundle(
   const image = IMAGE_MIMES.find((m) => data[m] !== undefined);
   if (image) {
     ctx.chartCount++;
-    const b64 = _text(data[image] as string | string[]).replace(/\s+/g, "");
+    const b64 = joinText(data[image] as string | string[]).replace(/\s+/g, "");
     const width = image === "image/png" ? _pngWidth(b64) : undefined;
     return {
       width,
@@ -670,7 +291,7 @@ function _renderBundle(
     };
   }
   if (data["text/html"] !== undefined) {
-    const { html, removed } = _sanitizeHtml(_text(data["text/html"] as string | string[]));
+    const { html, removed } = _sanitizeHtml(joinText(data["text/html"] as string | string[]));
     if (removed.length > 0) {
       _warn(ctx, where, `removed ${removed.join(", ")} from an HTML output (decks are offline)`);
     }
@@ -679,7 +300,7 @@ function _renderBundle(
   if (data["text/markdown"] !== undefined) {
     return {
       html: `<div class="output-markdown">${
-        renderMarkdown(_text(data["text/markdown"] as string | string[]), {
+        renderMarkdown(joinText(data["text/markdown"] as string | string[]), {
           defaultLanguage: ctx.language,
           onWarning: (w) => _warn(ctx, where, w.message),
         })
@@ -688,7 +309,7 @@ function _renderBundle(
     };
   }
   if (data["text/latex"] !== undefined) {
-    const tex = _text(data["text/latex"] as string | string[]).trim()
+    const tex = joinText(data["text/latex"] as string | string[]).trim()
       .replace(/^\$\$([\s\S]*)\$\$$/, "$1").replace(/^\$([\s\S]*)\$$/, "$1");
     return {
       html: `<div class="output-markdown">${
@@ -697,7 +318,7 @@ function _renderBundle(
       visual: false,
     };
   }
-  if (/^application\/vnd\.vegalite\.v\d+\+json$/.test(Object.keys(data).join(" "))) {
+  if (Object.keys(data).some(isVegaLiteMime)) {
     _warn(ctx, where, "a Vega-Lite chart has no image/svg+xml rendering; its text is shown");
   }
   if (data["text/plain"] !== undefined) {
@@ -707,7 +328,7 @@ function _renderBundle(
 }
 
 /** A cell's outputs rendered, progress bars collapsed, streams merged. */
-function _renderOutputs(ctx: _Context, cell: DeckCell, index: number): _Rendered[] {
+function _renderOutputs(ctx: _Context, cell: NotebookCell, index: number): _Rendered[] {
   const where = `cell ${index + 1}`;
   const out: _Rendered[] = [];
   const outputs = cell.outputs ?? [];
@@ -747,7 +368,7 @@ function _renderOutputs(ctx: _Context, cell: DeckCell, index: number): _Rendered
       const name = output.name ?? "stdout";
       if (progress || (stream && stream.name !== name)) flush();
       stream ??= { name, text: "" };
-      stream.text += _text(output.text);
+      stream.text += joinText(output.text);
       continue;
     }
     if (output.output_type === "error") {
@@ -795,33 +416,6 @@ function _visualStack(ctx: _Context, visuals: _Rendered[]): string {
 }
 
 /**
- * Whether a code cell is a check cell: it prints only text, some of it `✓` lines from
- * `lib.check`, and its source calls `check(`. On a slide its results matter more than its code,
- * so the code is folded (click "code" to unfold it).
- *
- * @param cell A code cell with its outputs.
- * @returns True for a check cell.
- *
- * @example A check cell
- * ```ts
- * import { isCheckCell } from "./_slides.ts";
- * const cell = {
- *   cell_type: "code" as const,
- *   source: 'await lib.check(a > b, "a beats b");',
- *   outputs: [{ output_type: "stream", name: "stdout", text: "✓ a beats b\n" }],
- * };
- * if (!isCheckCell(cell)) throw new Error("check cell");
- * ```
- */
-export function isCheckCell(cell: DeckCell): boolean {
-  if (cell.cell_type !== "code" || !/\bcheck\(/.test(_text(cell.source))) return false;
-  const outputs = cell.outputs ?? [];
-  if (outputs.length === 0 || outputs.some((o) => o.output_type !== "stream")) return false;
-  const lines = outputs.map((o) => stripAnsi(_text(o.text))).join("").split("\n");
-  return lines.some((line) => /^\s*✓/.test(line));
-}
-
-/**
  * A chart at most this wide (CSS pixels) goes beside its code, in a column of about 540 px;
  * wider ones (learning curves side by side, grids of panels) get the slide's full width, below
  * the code, so that their text stays legible.
@@ -839,33 +433,13 @@ function _pngWidth(base64: string): number | undefined {
   }
 }
 
-/** How a code cell's input and outputs are shown on a slide. */
-export function codeDisplay(
-  cell: DeckCell,
-): { input: "shown" | "folded" | "removed"; outputs: "shown" | "folded" | "removed" } {
-  const tags = _tags(cell);
-  const source = _text(cell.source).replace(/\s+$/, "");
-  let input: "shown" | "folded" | "removed" = "shown";
-  if (source.trim() === "" || tags.includes("remove-input")) input = "removed";
-  else if (
-    tags.includes("hide-input") || cell.metadata?.jupyter?.source_hidden === true ||
-    isCheckCell(cell)
-  ) input = "folded";
-  let outputs: "shown" | "folded" | "removed" = "shown";
-  if (tags.includes("remove-output")) outputs = "removed";
-  else if (tags.includes("hide-output") || cell.metadata?.jupyter?.outputs_hidden === true) {
-    outputs = "folded";
-  }
-  return { input, outputs };
-}
-
 function _fold(summary: string, html: string): string {
   return `<details class="fold"><summary>${escapeHtml(summary)}</summary>${html}</details>`;
 }
 
-function _renderCodeCell(ctx: _Context, cell: DeckCell, index: number): string {
+function _renderCodeCell(ctx: _Context, cell: NotebookCell, index: number): string {
   const display = codeDisplay(cell);
-  const source = _text(cell.source).replace(/\s+$/, "");
+  const source = joinText(cell.source).replace(/\s+$/, "");
   const outputs = display.outputs === "removed" ? [] : _renderOutputs(ctx, cell, index);
   if (display.input === "removed" && outputs.length === 0) return "";
   const attrs = `data-cell="${index + 1}"`;
@@ -917,7 +491,7 @@ function _renderCell(ctx: _Context, index: number): string {
   const cell = ctx.nb.cells[index];
   const attrs = `data-cell="${index + 1}"`;
   if (cell.cell_type === "markdown") {
-    const source = _text(cell.source);
+    const source = joinText(cell.source);
     if (!source.trim()) return "";
     const html = _markdown(ctx, cell, index, source);
     return `<div class="cell markdown-cell" ${attrs}>${html}</div>`;
@@ -925,7 +499,7 @@ function _renderCell(ctx: _Context, index: number): string {
   if (cell.cell_type === "raw") {
     const format = String(cell.metadata?.raw_mimetype ?? cell.metadata?.format ?? "");
     if (format === "text/html") {
-      const { html, removed } = _sanitizeHtml(_text(cell.source));
+      const { html, removed } = _sanitizeHtml(joinText(cell.source));
       if (removed.length > 0) {
         _warn(ctx, `cell ${index + 1}`, `removed ${removed.join(", ")} from a raw HTML cell`);
       }
@@ -933,7 +507,7 @@ function _renderCell(ctx: _Context, index: number): string {
     }
     if (format === "text/markdown") {
       return `<div class="cell markdown-cell" ${attrs}>${
-        _markdown(ctx, cell, index, _text(cell.source))
+        _markdown(ctx, cell, index, joinText(cell.source))
       }</div>`;
     }
     return "";
@@ -945,7 +519,7 @@ function _renderNotes(ctx: _Context, indices: number[]): string {
   if (indices.length === 0) return "";
   const parts = indices.map((index) => {
     const cell = ctx.nb.cells[index];
-    const source = _text(cell.source);
+    const source = joinText(cell.source);
     if (cell.cell_type === "code") {
       return `<pre><code>${escapeHtml(source)}</code></pre>`;
     }
@@ -978,36 +552,6 @@ function _renderSlide(ctx: _Context, slide: PlanSlide, number: number): string {
   }"><div class="slide-body">${body.join("")}</div>${_renderNotes(ctx, slide.notes)}</section>`;
 }
 
-/**
- * The lesson's title: the first heading of the first markdown cell that has one (skipped and
- * notes cells included, as a heading is a heading), else the file name without `.ipynb`.
- *
- * @param nb The notebook.
- * @param name The file's name.
- * @returns The title as markdown text.
- *
- * @example Title from the first heading
- * ```ts
- * import { deckTitle } from "./_slides.ts";
- * const nb = { cells: [{ cell_type: "markdown" as const, source: "# 04 · L1 and L2" }] };
- * if (deckTitle(nb, "04_l1_l2.ipynb") !== "04 · L1 and L2") throw new Error("title");
- * if (deckTitle({ cells: [] }, "04_l1_l2.ipynb") !== "04_l1_l2") throw new Error("fallback");
- * ```
- */
-export function deckTitle(nb: DeckNotebook, name: string): string {
-  for (const cell of nb.cells) {
-    if (cell.cell_type !== "markdown") continue;
-    const heading = firstHeading(_text(cell.source));
-    if (heading) return heading.text;
-  }
-  return basename(name).replace(/\.ipynb$/, "");
-}
-
-/** Counts slides the way reveal.js does: every vertical slide, plus the title slide. */
-export function countSlides(plan: DeckPlan): number {
-  return 1 + plan.slides.reduce((n, stack) => n + stack.length, 0);
-}
-
 const CSP = [
   "default-src 'none'",
   "script-src 'unsafe-inline'",
@@ -1023,14 +567,16 @@ const CSP = [
 /**
  * Renders an executed notebook as one self-contained reveal.js deck.
  *
- * @param nb The notebook (see {@linkcode readNotebook}).
+ * @param nb The notebook (read with `readNotebook` of `_notebook.ts`).
  * @param options Its name, the assets to inline, where images live.
  * @returns The HTML, the title, how many slides and charts it has, and any warnings.
  *
  * @example A two-slide deck
  * ```ts
- * import { loadDeckAssets, renderDeck } from "./_slides.ts";
+ * import { renderDeck } from "./_slides.ts";
+ * import { loadDeckAssets } from "./_deck_assets.ts";
  * const nb = {
+ *   metadata: {},
  *   cells: [
  *     { cell_type: "markdown" as const, source: "# Demo", metadata: { slideshow: { slide_type: "slide" } } },
  *     { cell_type: "markdown" as const, source: "Speak slowly.", metadata: { slideshow: { slide_type: "notes" } } },
@@ -1042,7 +588,7 @@ const CSP = [
  * if (!deck.html.includes('<aside class="notes"><p>Speak slowly.</p>')) throw new Error("notes");
  * ```
  */
-export function renderDeck(nb: DeckNotebook, options: RenderOptions): Deck {
+export function renderDeck(nb: Notebook, options: RenderOptions): Deck {
   const ctx: _Context = {
     nb,
     name: options.name,
@@ -1110,7 +656,7 @@ function _plainTitle(title: string): string {
   return title.replace(/\$([^$]+)\$/g, "$1").replace(/[*_`]/g, "");
 }
 
-function _notebookLanguage(nb: DeckNotebook): string {
+function _notebookLanguage(nb: Notebook): string {
   const name = nb.metadata?.language_info?.name ?? nb.metadata?.kernelspec?.language ??
     "typescript";
   return name.toLowerCase();

@@ -12,7 +12,7 @@ import { basename } from "node:path";
 import { executedPath, parseRunArgs, runLessons } from "./course.ts";
 import { buildDecks, displayPath } from "./_decks.ts";
 import { listNotebooks, NOTEBOOKS_DIR } from "./_jupyter.ts";
-import { readNotebook } from "./_slides.ts";
+import { cellSource, readNotebook } from "./_notebook.ts";
 
 const USAGE = `Usage: deno task slides [filter...] [--no-pdf] [--timeout=SECONDS]
 
@@ -64,9 +64,8 @@ export async function staleReason(notebook: string, executed: string): Promise<s
       if ((cell.outputs ?? []).some((o) => o.output_type === "error")) {
         return "its last run ended with an error";
       }
-      const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-      const count = (cell as { execution_count?: number | null }).execution_count;
-      if (source.trim() !== "" && (count === null || count === undefined)) {
+      const count = cell.execution_count;
+      if (cellSource(cell).trim() !== "" && (count === null || count === undefined)) {
         return "its last run did not reach every cell";
       }
     }
