@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkSeed, createRng, drawSeed, restartStream } from "./_random.ts";
 
 /** A seeded pseudo-random generator. */
 export interface Rng {
@@ -15,14 +16,6 @@ export interface Rng {
   int(n: number): number;
   /** A new array with the items of `items` in a random order (Fisher–Yates). */
   shuffle<T>(items: readonly T[]): T[];
-}
-
-/** Checks that `seed` is a finite integer and returns it as an unsigned 32-bit value. */
-export function _checkSeed(seed: number, name = "seed"): number {
-  if (typeof seed !== "number" || !Number.isInteger(seed)) {
-    throw new TypeError(`${name} must be an integer, got ${String(seed)}`);
-  }
-  return seed >>> 0;
 }
 
 /**
@@ -39,46 +32,8 @@ export function _checkSeed(seed: number, name = "seed"): number {
  * ```
  */
 export function makeRng(seed: number): Rng {
-  let state = _checkSeed(seed);
-  let spare: number | undefined;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = (): number => {
-    if (spare !== undefined) {
-      const s = spare;
-      spare = undefined;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = next();
-    const v = next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
-  const int = (n: number): number => {
-    if (!Number.isInteger(n) || n <= 0) {
-      throw new RangeError(`n must be a positive integer, got ${n}`);
-    }
-    return Math.floor(next() * n);
-  };
-  const shuffle = <T>(items: readonly T[]): T[] => {
-    const out = items.slice();
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [out[i], out[j]] = [out[j], out[i]];
-    }
-    return out;
-  };
-  return { next, normal, int, shuffle };
+  return createRng(checkSeed(seed));
 }
-
-let globalRng = makeRng(0);
 
 /**
  * Seeds lib's global stream of seeds. Call it once at the top of a notebook: every lib
@@ -97,7 +52,7 @@ let globalRng = makeRng(0);
  * ```
  */
 export function setSeed(seed: number): void {
-  globalRng = makeRng(_checkSeed(seed));
+  restartStream(seed);
 }
 
 /**
@@ -105,7 +60,7 @@ export function setSeed(seed: number): void {
  *
  * @returns An integer in [0, 2³¹).
  *
- * @example
+ * @example A seed for a tfjs initializer
  * ```ts
  * import { nextSeed } from "./random.ts";
  * const s = nextSeed();
@@ -113,10 +68,8 @@ export function setSeed(seed: number): void {
  * ```
  */
 export function nextSeed(): number {
-  return Math.floor(globalRng.next() * 2147483648);
+  return drawSeed();
 }
 
-/** Returns `seed` when given (checked), else the next seed of the global stream. */
-export function _seedOr(seed: number | undefined, name = "seed"): number {
-  return seed === undefined ? nextSeed() : _checkSeed(seed, name);
-}
+/** @deprecated moved to _random.ts (as `seedOr`); kept until lib's other modules import it from there */
+export { seedOr as _seedOr } from "./_random.ts";
