@@ -35,6 +35,8 @@ export * as tf from "@tensorflow/tfjs";
 export * from "./backend.ts";
 export * from "./random.ts";
 export * from "./datasets.ts";
+export * from "./synthetic.ts";
+export * from "./preprocessing.ts";
 export * from "./split.ts";
 export * from "./tabular.ts";
 export * from "./model.ts";

@@ -4,8 +4,18 @@
  *
  * @module
  */
-import { _checkCount, _checkDataset, _show, type Dataset, subset } from "./datasets.ts";
-import { _seedOr, makeRng, type Rng } from "./random.ts";
+import { type Dataset, subset } from "./datasets.ts";
+import { makeRng, type Rng } from "./random.ts";
+import { checkDataset } from "./_dataset.ts";
+import { seedOr } from "./_random.ts";
+import {
+  checkBoolean,
+  checkInRange,
+  checkNonEmptyArray,
+  checkOptions,
+  checkPositiveInt,
+  describe,
+} from "./_validate.ts";
 
 /** Example counts of a three-way split. */
 export interface SplitSizes {
@@ -25,15 +35,64 @@ export interface Fold {
   valIdx: number[];
 }
 
-/** Checks a fraction in [0, 1). */
-function _checkFrac(value: unknown, name: string): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${name} must be a number in [0, 1), got ${_show(value)}`);
-  }
-  if (!(value >= 0 && value < 1)) {
-    throw new RangeError(`${name} must be in [0, 1), got ${value}`);
-  }
-  return value;
+/** Options of {@link splitSizes}. */
+export interface SplitSizesOptions {
+  /** Fraction of examples for the dev set, in [0, 1). @default 0.15 */
+  devFrac?: number;
+  /** Fraction of examples for the test set, in [0, 1). @default 0.15 */
+  testFrac?: number;
+}
+
+/** Options of {@link trainTestSplit}. */
+export interface TrainTestSplitOptions {
+  /** Fraction of rows for the test set, in [0, 1). @default 0.2 */
+  testFrac?: number;
+  /** Integer seed. @default the next seed of lib's global stream */
+  seed?: number;
+  /** Keep each class's proportion in both sets (classification only). @default false */
+  stratify?: boolean;
+}
+
+/** Options of {@link trainDevTestSplit}. */
+export interface TrainDevTestSplitOptions {
+  /** Fraction of rows for the dev set, in [0, 1). @default 0.15 */
+  devFrac?: number;
+  /** Fraction of rows for the test set, in [0, 1). @default 0.15 */
+  testFrac?: number;
+  /** Integer seed. @default the next seed of lib's global stream */
+  seed?: number;
+  /** Keep each class's proportion in all three sets (classification only). @default false */
+  stratify?: boolean;
+}
+
+/** Options of {@link kFold} and {@link stratifiedKFold}. */
+export interface KFoldOptions {
+  /** Integer seed. @default the next seed of lib's global stream */
+  seed?: number;
+  /**
+   * Shuffle the rows (for stratifiedKFold, each class's rows) before dealing them to folds.
+   * @default true
+   */
+  shuffle?: boolean;
+}
+
+const SPLIT_SIZES_OPTIONS: readonly (keyof SplitSizesOptions)[] = ["devFrac", "testFrac"];
+const TRAIN_TEST_OPTIONS: readonly (keyof TrainTestSplitOptions)[] = [
+  "testFrac",
+  "seed",
+  "stratify",
+];
+const TRAIN_DEV_TEST_OPTIONS: readonly (keyof TrainDevTestSplitOptions)[] = [
+  "devFrac",
+  "testFrac",
+  "seed",
+  "stratify",
+];
+const K_FOLD_OPTIONS: readonly (keyof KFoldOptions)[] = ["seed", "shuffle"];
+
+/** Checks the fraction of the rows a split sets aside: a number in [0, 1). */
+function _checkFraction(value: unknown, name: string): number {
+  return checkInRange(value, name, 0, 1, { hi: true });
 }
 
 /** Checks a pair of fractions and computes the split sizes for `n` examples. */
@@ -43,8 +102,8 @@ function _sizes(
   testFrac: unknown,
   what: string,
 ): SplitSizes {
-  const dv = _checkFrac(devFrac, "devFrac");
-  const ts = _checkFrac(testFrac, "testFrac");
+  const dv = _checkFraction(devFrac, "devFrac");
+  const ts = _checkFraction(testFrac, "testFrac");
   if (!(dv + ts < 1)) {
     throw new RangeError(`devFrac + testFrac must be less than 1, got ${dv} + ${ts} = ${dv + ts}`);
   }
@@ -75,16 +134,9 @@ function _sizes(
  * if (small.train !== 600 || large.dev !== 10_000) throw new Error();
  * ```
  */
-export function splitSizes(
-  n: number,
-  options: {
-    /** Fraction of examples for the dev set. @default 0.15 */
-    devFrac?: number;
-    /** Fraction of examples for the test set. @default 0.15 */
-    testFrac?: number;
-  } = {},
-): SplitSizes {
-  _checkCount(n);
+export function splitSizes(n: number, options: SplitSizesOptions = {}): SplitSizes {
+  checkPositiveInt(n, "n");
+  checkOptions(options, SPLIT_SIZES_OPTIONS);
   return _sizes(n, options.devFrac ?? 0.15, options.testFrac ?? 0.15, `n = ${n}`);
 }
 
@@ -154,10 +206,8 @@ function _splitIndices(
 }
 
 /** Checks the stratify flag against the data set's task. */
-function _checkStratify(stratify: unknown, ds: Dataset): boolean {
-  if (typeof stratify !== "boolean") {
-    throw new TypeError(`stratify must be true or false, got ${_show(stratify)}`);
-  }
+function _checkStratify(value: unknown, ds: Dataset): boolean {
+  const stratify = checkBoolean(value, "stratify");
   if (stratify && ds.task === "regression") {
     throw new RangeError(
       `stratify needs a classification data set, got task "regression" (use stratify: false)`,
@@ -175,9 +225,9 @@ function _checkStratify(stratify: unknown, ds: Dataset): boolean {
  * @param options Test fraction, seed and stratification.
  * @returns The two data sets and the row indices of each (ascending).
  *
- * @example
+ * @example A 70/30 split of 100 moons
  * ```ts
- * import { makeMoons } from "./datasets.ts";
+ * import { makeMoons } from "./synthetic.ts";
  * import { trainTestSplit } from "./split.ts";
  * const { train, test } = trainTestSplit(makeMoons(100, { seed: 1 }), { testFrac: 0.3, seed: 2 });
  * if (train.X.length !== 70 || test.X.length !== 30) throw new Error();
@@ -185,19 +235,13 @@ function _checkStratify(stratify: unknown, ds: Dataset): boolean {
  */
 export function trainTestSplit(
   ds: Dataset,
-  options: {
-    /** Fraction of rows for the test set, in [0, 1). @default 0.2 */
-    testFrac?: number;
-    /** Integer seed. @default the next seed of lib's global stream */
-    seed?: number;
-    /** Keep each class's proportion in both sets (classification only). @default false */
-    stratify?: boolean;
-  } = {},
+  options: TrainTestSplitOptions = {},
 ): { train: Dataset; test: Dataset; indices: { train: number[]; test: number[] } } {
-  _checkDataset(ds);
+  checkDataset(ds);
+  checkOptions(options, TRAIN_TEST_OPTIONS);
   const sizes = _sizes(ds.X.length, 0, options.testFrac ?? 0.2, `ds (${ds.X.length} rows)`);
   const stratify = _checkStratify(options.stratify ?? false, ds);
-  const rng = makeRng(_seedOr(options.seed));
+  const rng = makeRng(seedOr(options.seed));
   const parts = _splitIndices(ds, sizes, rng, stratify);
   return {
     train: subset(ds, parts.train),
@@ -215,9 +259,9 @@ export function trainTestSplit(
  * @param options Dev and test fractions, seed and stratification.
  * @returns The three data sets and the row indices of each (ascending).
  *
- * @example
+ * @example The default 70/15/15 split of 200 moons
  * ```ts
- * import { makeMoons } from "./datasets.ts";
+ * import { makeMoons } from "./synthetic.ts";
  * import { trainDevTestSplit } from "./split.ts";
  * const { train, dev, test } = trainDevTestSplit(makeMoons(200, { seed: 1 }), { seed: 2 });
  * if (train.X.length !== 140 || dev.X.length !== 30 || test.X.length !== 30) throw new Error();
@@ -225,23 +269,15 @@ export function trainTestSplit(
  */
 export function trainDevTestSplit(
   ds: Dataset,
-  options: {
-    /** Fraction of rows for the dev set, in [0, 1). @default 0.15 */
-    devFrac?: number;
-    /** Fraction of rows for the test set, in [0, 1). @default 0.15 */
-    testFrac?: number;
-    /** Integer seed. @default the next seed of lib's global stream */
-    seed?: number;
-    /** Keep each class's proportion in all three sets (classification only). @default false */
-    stratify?: boolean;
-  } = {},
+  options: TrainDevTestSplitOptions = {},
 ): {
   train: Dataset;
   dev: Dataset;
   test: Dataset;
   indices: { train: number[]; dev: number[]; test: number[] };
 } {
-  _checkDataset(ds);
+  checkDataset(ds);
+  checkOptions(options, TRAIN_DEV_TEST_OPTIONS);
   const sizes = _sizes(
     ds.X.length,
     options.devFrac ?? 0.15,
@@ -249,7 +285,7 @@ export function trainDevTestSplit(
     `ds (${ds.X.length} rows)`,
   );
   const stratify = _checkStratify(options.stratify ?? false, ds);
-  const rng = makeRng(_seedOr(options.seed));
+  const rng = makeRng(seedOr(options.seed));
   const parts = _splitIndices(ds, sizes, rng, stratify);
   return {
     train: subset(ds, parts.train),
@@ -259,11 +295,11 @@ export function trainDevTestSplit(
   };
 }
 
-/** Checks k against n. */
+/** Checks the number of folds k against the number of rows n: an integer in [2, n]. */
 function _checkK(k: unknown, n: number): number {
   if (typeof k !== "number" || !Number.isInteger(k) || k < 2 || k > n) {
     throw new (typeof k === "number" ? RangeError : TypeError)(
-      `k must be an integer in [2, n] = [2, ${n}], got ${_show(k)}`,
+      `k must be an integer in [2, n] = [2, ${n}], got ${describe(k)}`,
     );
   }
   return k;
@@ -296,23 +332,12 @@ function _folds(foldOf: number[], k: number): Fold[] {
  * if (!folds.every((f) => f.valIdx.length === 20 && f.trainIdx.length === 80)) throw new Error();
  * ```
  */
-export function kFold(
-  n: number,
-  k: number,
-  options: {
-    /** Integer seed. @default the next seed of lib's global stream */
-    seed?: number;
-    /** Shuffle the rows before cutting them into folds. @default true */
-    shuffle?: boolean;
-  } = {},
-): Fold[] {
-  _checkCount(n);
+export function kFold(n: number, k: number, options: KFoldOptions = {}): Fold[] {
+  checkPositiveInt(n, "n");
   _checkK(k, n);
-  const shuffle = options.shuffle ?? true;
-  if (typeof shuffle !== "boolean") {
-    throw new TypeError(`shuffle must be true or false, got ${_show(shuffle)}`);
-  }
-  const seed = _seedOr(options.seed);
+  checkOptions(options, K_FOLD_OPTIONS);
+  const shuffle = checkBoolean(options.shuffle ?? true, "shuffle");
+  const seed = seedOr(options.seed);
   const rows = Array.from({ length: n }, (_, i) => i);
   const order = shuffle ? makeRng(seed).shuffle(rows) : rows;
   const foldOf = Array<number>(n);
@@ -347,29 +372,19 @@ export function kFold(
 export function stratifiedKFold(
   y: readonly number[],
   k: number,
-  options: {
-    /** Integer seed. @default the next seed of lib's global stream */
-    seed?: number;
-    /** Shuffle each class's rows before dealing them to folds. @default true */
-    shuffle?: boolean;
-  } = {},
+  options: KFoldOptions = {},
 ): Fold[] {
-  if (!Array.isArray(y)) {
-    throw new TypeError(`y must be an array of integer class labels, got ${_show(y)}`);
-  }
-  if (y.length === 0) throw new RangeError(`y must hold at least one label, got []`);
+  checkNonEmptyArray<number>(y, "y", "integer class labels");
   y.forEach((c, i) => {
     if (typeof c !== "number" || !Number.isInteger(c)) {
-      throw new RangeError(`y[${i}] must be an integer class label, got ${_show(c)}`);
+      throw new RangeError(`y[${i}] must be an integer class label, got ${describe(c)}`);
     }
   });
   const n = y.length;
   _checkK(k, n);
-  const shuffle = options.shuffle ?? true;
-  if (typeof shuffle !== "boolean") {
-    throw new TypeError(`shuffle must be true or false, got ${_show(shuffle)}`);
-  }
-  const rng = makeRng(_seedOr(options.seed));
+  checkOptions(options, K_FOLD_OPTIONS);
+  const shuffle = checkBoolean(options.shuffle ?? true, "shuffle");
+  const rng = makeRng(seedOr(options.seed));
   const foldOf = Array<number>(n);
   let turn = 0;
   for (const group of _byClass(y)) {

@@ -6,13 +6,14 @@
  * Each loader reads its file from the kit's `data/` folder (found from this module's own
  * location, so notebooks and tests both work) or from `options.dataDir`, and returns the set
  * twice: as a {@link Dataset} (feature names kept, ready for `toTensors`) and as a
- * nodejs-polars DataFrame. Also here: feature selection by name and standardization with
- * statistics taken from the training rows only.
+ * nodejs-polars DataFrame. Feature selection and standardization are in `preprocessing.ts`.
  *
  * @module
  */
 import pl from "nodejs-polars";
-import { _checkDataset, _show, type Dataset, toDataFrame } from "./datasets.ts";
+import { type Dataset, toDataFrame } from "./datasets.ts";
+import { checkDataset } from "./_dataset.ts";
+import { checkOptions, checkString, describe } from "./_validate.ts";
 
 /** Options shared by the loaders. */
 export interface LoadOptions {
@@ -22,6 +23,8 @@ export interface LoadOptions {
    */
   dataDir?: string;
 }
+
+const LOAD_OPTIONS: readonly (keyof LoadOptions)[] = ["dataDir"];
 
 /** A loaded table: the data set and the same rows as a DataFrame. */
 export interface Table {
@@ -106,21 +109,16 @@ function _join(dir: string, file: string): string {
   return dir.endsWith("/") ? dir + file : `${dir}/${file}`;
 }
 
+/** Checks a loader's options (only `dataDir`, a non-empty folder path, is allowed). */
+function _checkLoadOptions(options: LoadOptions): LoadOptions {
+  checkOptions(options, LOAD_OPTIONS);
+  if (options.dataDir !== undefined) checkString(options.dataDir, "dataDir");
+  return options;
+}
+
 /** Resolves the path of one data file and reads it, with a clear error when it is missing. */
 function _readDataFile(file: string, options: LoadOptions): string {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`options must be an object like { dataDir }, got ${_show(options)}`);
-  }
-  const unknown = Object.keys(options).filter((k) => k !== "dataDir");
-  if (unknown.length > 0) {
-    throw new TypeError(
-      `unknown option ${_show(unknown[0])}: the loaders take only "dataDir"`,
-    );
-  }
   const { dataDir } = options;
-  if (dataDir !== undefined && (typeof dataDir !== "string" || dataDir === "")) {
-    throw new TypeError(`dataDir must be a non-empty folder path, got ${_show(dataDir)}`);
-  }
   const dir = dataDir ?? _defaultDataDir();
   const path = _join(dir, file);
   try {
@@ -147,7 +145,7 @@ function _number(field: string, file: string, line: number, column: number): num
   const v = field.trim() === "" ? NaN : Number(field);
   if (!Number.isFinite(v)) {
     throw new RangeError(
-      `${file} line ${line}: column ${column} must be a finite number, got ${_show(field)}`,
+      `${file} line ${line}: column ${column} must be a finite number, got ${describe(field)}`,
     );
   }
   return v;
@@ -172,7 +170,7 @@ function _parseSklearnCsv(
   if (!Number.isInteger(n) || !Number.isInteger(d) || n < 1 || classNames.length < 2) {
     throw new RangeError(
       `${file} line ${head.line}: the header must be "rows,features,class names…", got ${
-        _show(head.text)
+        describe(head.text)
       }`,
     );
   }
@@ -203,7 +201,7 @@ function _parseSklearnCsv(
     if (!Number.isInteger(c) || c < 0 || c >= classNames.length) {
       throw new RangeError(
         `${file} line ${line}: the class must be an integer in [0, ${classNames.length - 1}], got ${
-          _show(parts[d])
+          describe(parts[d])
         }`,
       );
     }
@@ -244,7 +242,7 @@ function _table(
       : "multiclass",
   };
   if (classNames !== undefined) dataset.classNames = classNames;
-  _checkDataset(dataset);
+  checkDataset(dataset);
   const frame = toDataFrame(
     dataset,
     classNames === undefined ? {} : { classColumn: "class" },
@@ -258,7 +256,7 @@ function _loadClassification(
   featureNames: readonly string[],
   options: LoadOptions,
 ): Table {
-  const text = _readDataFile(file, options);
+  const text = _readDataFile(file, _checkLoadOptions(options));
   const { X, y, classNames } = _parseSklearnCsv(text, file, featureNames);
   return _table(X, y, featureNames, classNames);
 }
@@ -326,7 +324,7 @@ export function loadIris(options: LoadOptions = {}): Table {
  * index, blood pressure, six blood serum measurements s1…s6) in their original units, and a
  * quantitative measure of disease progression one year later as the regression target.
  * scikit-learn's `load_diabetes` scales the features by default; these are the raw values
- * (standardize them, e.g. with {@link standardize}). Files `data/diabetes_data_raw.csv` and
+ * (standardize them, e.g. with `standardize` from `preprocessing.ts`). Files `data/diabetes_data_raw.csv` and
  * `data/diabetes_target.csv`, whitespace-separated.
  *
  * @param options Where the data files are.
@@ -342,6 +340,7 @@ export function loadIris(options: LoadOptions = {}): Table {
 export function loadDiabetes(options: LoadOptions = {}): Table {
   const dataFile = "diabetes_data_raw.csv";
   const targetFile = "diabetes_target.csv";
+  _checkLoadOptions(options);
   const X = _parseTable(_readDataFile(dataFile, options), dataFile, DIABETES_FEATURES.length);
   const target = _parseTable(_readDataFile(targetFile, options), targetFile, 1);
   if (target.length !== X.length) {
@@ -350,131 +349,4 @@ export function loadDiabetes(options: LoadOptions = {}): Table {
     );
   }
   return _table(X, target.map((r) => r[0]), DIABETES_FEATURES, undefined);
-}
-
-/**
- * The data set restricted to the named features, in the order given (rows copied).
- *
- * @param ds The data set.
- * @param names Feature names of `ds`, at least one, no repeats.
- * @returns A data set with the same rows, target, classes and task, and only those columns.
- *
- * @example The radius, perimeter and area group of the breast cancer set
- * ```ts
- * import { loadBreastCancer, selectFeatures } from "./tabular.ts";
- * const ds = selectFeatures(loadBreastCancer().dataset, ["mean radius", "mean area"]);
- * if (ds.X[0].length !== 2 || ds.featureNames[1] !== "mean area") throw new Error();
- * ```
- */
-export function selectFeatures(ds: Dataset, names: readonly string[]): Dataset {
-  _checkDataset(ds);
-  if (!Array.isArray(names) || names.length === 0) {
-    throw new RangeError(`names must be a non-empty array of feature names, got ${_show(names)}`);
-  }
-  const cols = names.map((name, i) => {
-    const j = ds.featureNames.indexOf(name);
-    if (j < 0) {
-      throw new RangeError(
-        `names[${i}] must be one of the data set's feature names (${
-          ds.featureNames.join(", ")
-        }), got ${_show(name)}`,
-      );
-    }
-    return j;
-  });
-  if (new Set(cols).size !== cols.length) {
-    throw new RangeError(`names must not repeat a feature, got ${JSON.stringify(names)}`);
-  }
-  const out: Dataset = {
-    X: ds.X.map((row) => cols.map((j) => row[j])),
-    y: ds.y.slice(),
-    featureNames: names.slice(),
-    targetName: ds.targetName,
-    task: ds.task,
-  };
-  if (ds.classNames !== undefined) out.classNames = ds.classNames.slice();
-  return out;
-}
-
-/** Per-feature mean and standard deviation, as {@link featureStats} returns them. */
-export interface FeatureStats {
-  /** Mean of each feature. */
-  mean: number[];
-  /** Population standard deviation (divide by n) of each feature. */
-  std: number[];
-}
-
-/**
- * Mean μⱼ = (1/n) Σᵢ xᵢⱼ and population standard deviation σⱼ = √((1/n) Σᵢ (xᵢⱼ − μⱼ)²) of
- * each feature, the statistics a standardizer fits on the training rows.
- *
- * @param ds The data set (at least one row).
- * @returns One mean and one standard deviation per feature.
- *
- * @example
- * ```ts
- * import { featureStats } from "./tabular.ts";
- * const s = featureStats({
- *   X: [[1, 10], [3, 10]], y: [0, 1], featureNames: ["a", "b"], targetName: "t", task: "binary",
- * });
- * if (s.mean.join() !== "2,10" || s.std.join() !== "1,0") throw new Error();
- * ```
- */
-export function featureStats(ds: Dataset): FeatureStats {
-  _checkDataset(ds);
-  const n = ds.X.length;
-  if (n === 0) throw new RangeError("ds must have at least one row, got 0");
-  const d = ds.featureNames.length;
-  const mean = Array<number>(d).fill(0);
-  for (const row of ds.X) for (let j = 0; j < d; j++) mean[j] += row[j] / n;
-  const variance = Array<number>(d).fill(0);
-  for (const row of ds.X) for (let j = 0; j < d; j++) variance[j] += (row[j] - mean[j]) ** 2 / n;
-  return { mean, std: variance.map(Math.sqrt) };
-}
-
-/**
- * Standardizes every feature, x′ᵢⱼ = (xᵢⱼ − μⱼ)/σⱼ, with μ and σ from `stats` (fit them on
- * the training rows and apply them to every split) or, without `stats`, from `ds` itself.
- * A constant feature (σⱼ = 0) is only centred.
- *
- * @param ds The data set.
- * @param stats Means and standard deviations, one per feature of `ds`.
- * @returns A new data set with the standardized features; targets and names unchanged.
- *
- * @example Test rows standardized with the training rows' statistics
- * ```ts
- * import { featureStats, loadIris, standardize } from "./tabular.ts";
- * import { trainTestSplit } from "./split.ts";
- * const { train, test } = trainTestSplit(loadIris().dataset, { testFrac: 0.2, seed: 1 });
- * const stats = featureStats(train);
- * const [trainZ, testZ] = [standardize(train, stats), standardize(test, stats)];
- * if (Math.abs(featureStats(trainZ).std[0] - 1) > 1e-12 || testZ.X.length !== 30) {
- *   throw new Error();
- * }
- * ```
- */
-export function standardize(ds: Dataset, stats?: FeatureStats): Dataset {
-  _checkDataset(ds);
-  const d = ds.featureNames.length;
-  const s = stats ?? featureStats(ds);
-  for (const key of ["mean", "std"] as const) {
-    const v = (s as Partial<FeatureStats>)?.[key];
-    if (!Array.isArray(v) || v.length !== d || v.some((x) => !Number.isFinite(x))) {
-      throw new RangeError(
-        `stats.${key} must be ${d} finite numbers (one per feature), got ${_show(v)}`,
-      );
-    }
-  }
-  if (s.std.some((x) => x < 0)) {
-    throw new RangeError(`stats.std must be >= 0, got ${JSON.stringify(s.std)}`);
-  }
-  const out: Dataset = {
-    X: ds.X.map((row) => row.map((x, j) => (x - s.mean[j]) / (s.std[j] > 0 ? s.std[j] : 1))),
-    y: ds.y.slice(),
-    featureNames: ds.featureNames.slice(),
-    targetName: ds.targetName,
-    task: ds.task,
-  };
-  if (ds.classNames !== undefined) out.classNames = ds.classNames.slice();
-  return out;
 }

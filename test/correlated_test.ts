@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { makeCorrelated } from "../lib/datasets.ts";
+import { makeCorrelated } from "../lib/synthetic.ts";
 
 /** Column j of a matrix. */
 function column(X: number[][], j: number): number[] {
@@ -115,7 +115,7 @@ Deno.test("makeCorrelated()", async (t) => {
     });
     assert.throws(() => makeCorrelated(10, { groups: 0 }), {
       name: "RangeError",
-      message: "groups must be an integer >= 1, got 0",
+      message: "groups must be a positive integer, got 0",
     });
     assert.throws(() => makeCorrelated(10, { groups: 2, coefficients: [1] }), {
       name: "RangeError",
@@ -123,7 +123,10 @@ Deno.test("makeCorrelated()", async (t) => {
     });
     assert.throws(
       () => makeCorrelated(10, { task: "multiclass" as "binary" }),
-      { name: "RangeError", message: 'task must be "binary" or "regression", got "multiclass"' },
+      {
+        name: "RangeError",
+        message: 'task must be one of "binary", "regression", got "multiclass"',
+      },
     );
     assert.throws(() => makeCorrelated(0), { name: "RangeError", message: /^n must be/ });
   });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Dataset, makeBlobs, makeMoons, makeRegression1d } from "../lib/datasets.ts";
+import type { Dataset } from "../lib/datasets.ts";
+import { makeBlobs, makeMoons, makeRegression1d } from "../lib/synthetic.ts";
 import { setSeed } from "../lib/random.ts";
 import {
   type Fold,
@@ -234,25 +235,25 @@ Deno.test("bad arguments raise errors that name the parameter and the value", as
       "testFrac 1.5",
       () => trainTestSplit(moons, { testFrac: 1.5 }),
       RangeError,
-      /^testFrac must be in \[0, 1\), got 1.5$/,
+      /^testFrac must be a number in \[0, 1\), got 1.5$/,
     ],
     [
       "testFrac 1",
       () => splitSizes(10, { testFrac: 1 }),
       RangeError,
-      /^testFrac must be in \[0, 1\), got 1$/,
+      /^testFrac must be a number in \[0, 1\), got 1$/,
     ],
     [
       "testFrac negative",
       () => splitSizes(10, { testFrac: -0.1 }),
       RangeError,
-      /^testFrac must be in \[0, 1\), got -0.1$/,
+      /^testFrac must be a number in \[0, 1\), got -0.1$/,
     ],
     [
       "devFrac NaN",
       () => trainDevTestSplit(moons, { devFrac: NaN }),
       RangeError,
-      /^devFrac must be in \[0, 1\), got NaN$/,
+      /^devFrac must be a number in \[0, 1\), got NaN$/,
     ],
     [
       "devFrac string",
@@ -321,7 +322,7 @@ Deno.test("bad arguments raise errors that name the parameter and the value", as
       "labels empty",
       () => stratifiedKFold([], 2),
       RangeError,
-      /^y must hold at least one label, got \[\]$/,
+      /^y must be a non-empty array of integer class labels, got an empty array$/,
     ],
   ];
   for (const [name, fn, errorClass, message] of cases) {
