@@ -159,7 +159,7 @@ Deno.test("heatmap()", async (t) => {
       message: "rows must hold each (l1, l2) pair once, got (0, 0) twice at rows[12]",
     });
     assert.throws(() => heatmap([{ l1: 0, l2: 0, sparsity: NaN }], opts), {
-      name: "TypeError",
+      name: "RangeError",
       message: "rows[0].sparsity must be a finite number, got NaN",
     });
     assert.throws(() => heatmap([{ l1: null, l2: 0, sparsity: 1 }], opts), {

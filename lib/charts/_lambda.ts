@@ -4,14 +4,15 @@
  *
  * @module
  */
-import { _round, _show } from "./_common.ts";
+import { round } from "./_common.ts";
+import { describe } from "../_validate.ts";
 
 /** Checks a λ value of row `i` (finite, ≥ 0) and returns it rounded for the spec. */
-export function _checkLambdaValue(value: unknown, where: string): number {
+export function checkLambda(value: unknown, where: string): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${where} must be a finite number >= 0 (a λ), got ${_show(value)}`);
+    throw new RangeError(`${where} must be a finite number >= 0 (a λ), got ${describe(value)}`);
   }
-  return _round(value);
+  return round(value);
 }
 
 /**
@@ -20,7 +21,7 @@ export function _checkLambdaValue(value: unknown, where: string): number {
  * show. Ticks sit at the λ values when there are at most 12 distinct ones, labelled with two
  * significant digits.
  */
-export function _lambdaX(
+export function lambdaAxis(
   field: string,
   lambdas: readonly number[],
   title: string,

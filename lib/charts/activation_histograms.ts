@@ -3,20 +3,17 @@
  *
  * @module
  */
+import { chartConfig, round, titleOf, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./_common.ts";
 import {
-  _checkFinite,
-  _checkNonEmptyArray,
-  _checkObject,
-  _checkPositive,
-  _checkPositiveInt,
-  _checkString,
-  _config,
-  _round,
-  _show,
-  _title,
-  VEGA_LITE_SCHEMA,
-  type VegaLiteSpec,
-} from "./_common.ts";
+  checkFinite,
+  checkNonEmptyArray,
+  checkObject,
+  checkOptions,
+  checkPositive,
+  checkPositiveInt,
+  checkString,
+  describe,
+} from "../_validate.ts";
 
 /** A precomputed histogram of one layer (lib's `LayerActivationStats` has this shape). */
 export interface LayerHistogram {
@@ -59,6 +56,23 @@ export interface ActivationHistogramsOptions {
   independentY?: boolean;
 }
 
+/** The option names ActivationHistogramsOptions allows, for the misspelling check. */
+const ACTIVATION_HISTOGRAMS_OPTIONS = Object.keys(
+  {
+    title: true,
+    subtitle: true,
+    panelTitles: true,
+    valueTitle: true,
+    columns: true,
+    width: true,
+    height: true,
+    independentY: true,
+  } satisfies Record<
+    keyof ActivationHistogramsOptions,
+    true
+  >,
+);
+
 /**
  * Histograms of per-layer values (activations of a batch, for instance), one panel per layer
  * in order, with the runs overlaid in their colours. The bars show the share of the layer's
@@ -85,15 +99,15 @@ export function activationHistograms(
   runs: readonly LayerHistogram[] | readonly HistogramRun[],
   options: ActivationHistogramsOptions = {},
 ): VegaLiteSpec {
-  _checkObject(options, "options");
-  const items = _checkNonEmptyArray<unknown>(runs, "runs", "layers or {name, layers} runs");
-  const first = _checkObject(items[0], "runs[0]");
+  checkOptions(options, ACTIVATION_HISTOGRAMS_OPTIONS);
+  const items = checkNonEmptyArray<unknown>(runs, "runs", "layers or {name, layers} runs");
+  const first = checkObject(items[0], "runs[0]");
   const named: { name: string; layers: unknown[]; where: string }[] = Array.isArray(first.layers)
     ? items.map((item, i) => {
-      const run = _checkObject(item, `runs[${i}]`);
+      const run = checkObject(item, `runs[${i}]`);
       return {
-        name: _checkString(run.name, `runs[${i}].name`),
-        layers: _checkNonEmptyArray<unknown>(run.layers, `runs[${i}].layers`, "layer histograms"),
+        name: checkString(run.name, `runs[${i}].name`),
+        layers: checkNonEmptyArray<unknown>(run.layers, `runs[${i}].layers`, "layer histograms"),
         where: `runs[${i}].layers`,
       };
     })
@@ -101,17 +115,17 @@ export function activationHistograms(
   const names = named.map((r) => r.name);
   names.forEach((n, i) => {
     if (names.indexOf(n) !== i) {
-      throw new RangeError(`runs[${i}].name must be unique, got ${_show(n)} twice`);
+      throw new RangeError(`runs[${i}].name must be unique, got ${describe(n)} twice`);
     }
   });
   const numPanels = Math.max(...named.map((r) => r.layers.length));
   const firstNames = named[0].layers.map((l, j) =>
-    _checkString(_checkObject(l, `${named[0].where}[${j}]`).layer, `${named[0].where}[${j}].layer`)
+    checkString(checkObject(l, `${named[0].where}[${j}]`).layer, `${named[0].where}[${j}].layer`)
   );
   let titles: string[];
   if (options.panelTitles !== undefined) {
-    titles = _checkNonEmptyArray<unknown>(options.panelTitles, "options.panelTitles", "titles")
-      .map((t, i) => _checkString(t, `options.panelTitles[${i}]`));
+    titles = checkNonEmptyArray<unknown>(options.panelTitles, "options.panelTitles", "titles")
+      .map((t, i) => checkString(t, `options.panelTitles[${i}]`));
     if (titles.length !== numPanels) {
       throw new RangeError(
         `options.panelTitles must have one title per layer position (${numPanels}), got ${titles.length}`,
@@ -128,15 +142,15 @@ export function activationHistograms(
   for (const run of named) {
     run.layers.forEach((item, j) => {
       const where = `${run.where}[${j}]`;
-      const layer = _checkObject(item, where);
-      _checkString(layer.layer, `${where}.layer`);
-      const bins = _checkNonEmptyArray<unknown>(layer.histogram, `${where}.histogram`, "bins");
+      const layer = checkObject(item, where);
+      checkString(layer.layer, `${where}.layer`);
+      const bins = checkNonEmptyArray<unknown>(layer.histogram, `${where}.histogram`, "bins");
       let total = 0;
       const parsed = bins.map((b, k) => {
-        const bin = _checkObject(b, `${where}.histogram[${k}]`);
-        const start = _checkFinite(bin.start, `${where}.histogram[${k}].start`);
-        const end = _checkFinite(bin.end, `${where}.histogram[${k}].end`);
-        const count = _checkFinite(bin.count, `${where}.histogram[${k}].count`);
+        const bin = checkObject(b, `${where}.histogram[${k}]`);
+        const start = checkFinite(bin.start, `${where}.histogram[${k}].start`);
+        const end = checkFinite(bin.end, `${where}.histogram[${k}].end`);
+        const count = checkFinite(bin.count, `${where}.histogram[${k}].count`);
         if (!(end > start)) {
           throw new RangeError(
             `${where}.histogram[${k}] must have end > start, got [${start}, ${end}]`,
@@ -152,36 +166,36 @@ export function activationHistograms(
         rows.push({
           run: run.name,
           panel: titles[j],
-          start: _round(start),
-          end: _round(end),
-          share: total > 0 ? _round(count / total) : 0,
+          start: round(start),
+          end: round(end),
+          share: total > 0 ? round(count / total) : 0,
         });
       }
     });
   }
-  const columns = _checkPositiveInt(options.columns ?? 4, "options.columns");
+  const columns = checkPositiveInt(options.columns ?? 4, "options.columns");
   const independentY = options.independentY ?? true;
   if (typeof independentY !== "boolean") {
-    throw new TypeError(`options.independentY must be a boolean, got ${_show(independentY)}`);
+    throw new TypeError(`options.independentY must be a boolean, got ${describe(independentY)}`);
   }
   const several = named.length > 1;
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: _title(options.title ?? "Activations per layer", options.subtitle),
+    title: titleOf(options.title ?? "Activations per layer", options.subtitle),
     data: { values: rows },
     facet: { field: "panel", type: "nominal", sort: [...titles], title: null },
     columns: Math.min(columns, titles.length),
     spec: {
       name: "histogram",
-      width: _checkPositive(options.width ?? 150, "options.width"),
-      height: _checkPositive(options.height ?? 100, "options.height"),
+      width: checkPositive(options.width ?? 150, "options.width"),
+      height: checkPositive(options.height ?? 100, "options.height"),
       // rect, not bar: a bar with x and x2 would be read as a horizontal ranged bar
       mark: { type: "rect", opacity: several ? 0.55 : 0.85 },
       encoding: {
         x: {
           field: "start",
           type: "quantitative",
-          title: _checkString(options.valueTitle ?? "Activation", "options.valueTitle", true),
+          title: checkString(options.valueTitle ?? "Activation", "options.valueTitle", true),
           axis: { tickCount: 4 },
           scale: { padding: 0, zero: false },
         },
@@ -211,6 +225,6 @@ export function activationHistograms(
       scale: { y: independentY ? "independent" : "shared" },
       axis: { x: "independent" },
     },
-    config: _config(),
+    config: chartConfig(),
   };
 }

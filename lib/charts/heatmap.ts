@@ -5,22 +5,25 @@
  * @module
  */
 import {
-  _checkAngle,
-  _checkFinite,
-  _checkObject,
-  _checkPositive,
-  _checkString,
-  _config,
-  _list,
-  _records,
-  _round,
-  _show,
-  _title,
+  chartConfig,
+  checkAngle,
   type DataFrameLike,
+  readRecords,
+  round,
   type Row,
+  titleOf,
   VEGA_LITE_SCHEMA,
   type VegaLiteSpec,
 } from "./_common.ts";
+import {
+  checkFinite,
+  checkObject,
+  checkOptions,
+  checkPositive,
+  checkString,
+  describe,
+  quoteList,
+} from "../_validate.ts";
 
 /** Options of {@link heatmap}. */
 export interface HeatmapOptions {
@@ -51,6 +54,28 @@ export interface HeatmapOptions {
   /** Angle of the x-axis labels in degrees, e.g. -45 for long names. @default 0 */
   labelAngle?: number;
 }
+
+/** The option names HeatmapOptions allows, for the misspelling check. */
+const HEATMAP_OPTIONS = Object.keys(
+  {
+    x: true,
+    y: true,
+    value: true,
+    title: true,
+    subtitle: true,
+    xTitle: true,
+    yTitle: true,
+    valueTitle: true,
+    format: true,
+    scheme: true,
+    domain: true,
+    cellSize: true,
+    labelAngle: true,
+  } satisfies Record<
+    keyof HeatmapOptions,
+    true
+  >,
+);
 
 /** A setting along an axis: numbers sort ascending, labels keep their first appearance. */
 type Setting = number | string;
@@ -90,18 +115,21 @@ export function heatmap(
   rows: readonly Row[] | DataFrameLike,
   options: HeatmapOptions,
 ): VegaLiteSpec {
-  const opts = _checkObject(options, "options") as unknown as HeatmapOptions;
-  const xField = _checkString(opts.x, "options.x");
-  const yField = _checkString(opts.y, "options.y");
-  const valueField = _checkString(opts.value, "options.value");
-  const { rows: records, columns } = _records(rows, "rows");
+  checkObject(options, "options");
+  const opts = checkOptions(options, HEATMAP_OPTIONS);
+  const xField = checkString(opts.x, "options.x");
+  const yField = checkString(opts.y, "options.y");
+  const valueField = checkString(opts.value, "options.value");
+  const { rows: records, columns } = readRecords(rows, "rows");
   if (records.length === 0) {
     throw new RangeError("rows must hold at least one cell, got none");
   }
   for (const [name, field] of [["x", xField], ["y", yField], ["value", valueField]]) {
     if (!columns.includes(field)) {
       throw new RangeError(
-        `options.${name} must name a column of rows (${_list(columns)}), got ${_show(field)}`,
+        `options.${name} must name a column of rows (${quoteList(columns)}), got ${
+          describe(field)
+        }`,
       );
     }
   }
@@ -111,37 +139,39 @@ export function heatmap(
       const v = row[field];
       if (typeof v === "string" || (typeof v === "number" && Number.isFinite(v))) return v;
       throw new TypeError(
-        `rows[${i}].${field} must be a finite number or a string, got ${_show(v)}`,
+        `rows[${i}].${field} must be a finite number or a string, got ${describe(v)}`,
       );
     };
     const x = setting(xField);
     const y = setting(yField);
-    const value = _checkFinite(row[valueField], `rows[${i}].${valueField}`);
+    const value = checkFinite(row[valueField], `rows[${i}].${valueField}`);
     const key = JSON.stringify([x, y]);
     if (seen.has(key)) {
       throw new RangeError(
-        `rows must hold each (${xField}, ${yField}) pair once, got (${_show(x)}, ${
-          _show(y)
+        `rows must hold each (${xField}, ${yField}) pair once, got (${describe(x)}, ${
+          describe(y)
         }) twice at rows[${i}]`,
       );
     }
     seen.add(key);
-    return { x, y, value: _round(value) };
+    return { x, y, value: round(value) };
   });
   const format = opts.format ?? ".2f";
   if (typeof format !== "string") {
-    throw new TypeError(`options.format must be a d3 format string, got ${_show(format)}`);
+    throw new TypeError(`options.format must be a d3 format string, got ${describe(format)}`);
   }
-  const scheme = _checkString(opts.scheme ?? "viridis", "options.scheme");
-  const cellSize = _checkPositive(opts.cellSize ?? 46, "options.cellSize");
-  const labelAngle = _checkAngle(opts.labelAngle ?? 0, "options.labelAngle");
+  const scheme = checkString(opts.scheme ?? "viridis", "options.scheme");
+  const cellSize = checkPositive(opts.cellSize ?? 46, "options.cellSize");
+  const labelAngle = checkAngle(opts.labelAngle ?? 0, "options.labelAngle");
   const values = cells.map((c) => c.value);
   let lo = Math.min(...values), hi = Math.max(...values);
   const colorScale: Record<string, unknown> = { scheme };
   if (opts.domain !== undefined) {
     const d = opts.domain as unknown;
     if (!Array.isArray(d) || d.length !== 2 || !d.every(Number.isFinite) || !(d[0] < d[1])) {
-      throw new RangeError(`options.domain must be two increasing finite numbers, got ${_show(d)}`);
+      throw new RangeError(
+        `options.domain must be two increasing finite numbers, got ${describe(d)}`,
+      );
     }
     [lo, hi] = d;
     colorScale.domain = [lo, hi];
@@ -149,9 +179,9 @@ export function heatmap(
   }
   const xLevels = _levels(cells.map((c) => c.x));
   const yLevels = _levels(cells.map((c) => c.y));
-  const xTitle = _checkString(opts.xTitle ?? xField, "options.xTitle", true);
-  const yTitle = _checkString(opts.yTitle ?? yField, "options.yTitle", true);
-  const valueTitle = _checkString(opts.valueTitle ?? valueField, "options.valueTitle", true);
+  const xTitle = checkString(opts.xTitle ?? xField, "options.xTitle", true);
+  const yTitle = checkString(opts.yTitle ?? yField, "options.yTitle", true);
+  const valueTitle = checkString(opts.valueTitle ?? valueField, "options.valueTitle", true);
   const position = {
     x: {
       field: "x",
@@ -191,7 +221,7 @@ export function heatmap(
       },
     });
   }
-  const title = _title(opts.title, opts.subtitle);
+  const title = titleOf(opts.title, opts.subtitle);
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(title ? { title } : {}),
@@ -199,6 +229,6 @@ export function heatmap(
     width: { step: cellSize },
     height: { step: cellSize },
     layer,
-    config: _config(),
+    config: chartConfig(),
   };
 }

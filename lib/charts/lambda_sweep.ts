@@ -4,19 +4,22 @@
  * @module
  */
 import {
-  _checkNonEmptyArray,
-  _checkObject,
-  _checkPositive,
-  _checkString,
-  _config,
-  _round,
-  _show,
-  _title,
+  chartConfig,
+  round,
   type Row,
+  titleOf,
   VEGA_LITE_SCHEMA,
   type VegaLiteSpec,
 } from "./_common.ts";
-import { _checkLambdaValue, _lambdaX } from "./_lambda.ts";
+import {
+  checkNonEmptyArray,
+  checkObject,
+  checkOptions,
+  checkPositive,
+  checkString,
+  describe,
+} from "../_validate.ts";
+import { checkLambda, lambdaAxis } from "./_lambda.ts";
 
 /** Options of {@link accuracyVsLambda}. */
 export interface AccuracyVsLambdaOptions {
@@ -39,6 +42,24 @@ export interface AccuracyVsLambdaOptions {
   /** Height in pixels. @default 260 */
   height?: number;
 }
+
+/** The option names AccuracyVsLambdaOptions allows, for the misspelling check. */
+const ACCURACY_VS_LAMBDA_OPTIONS = Object.keys(
+  {
+    metrics: true,
+    lambdaField: true,
+    title: true,
+    subtitle: true,
+    xTitle: true,
+    yTitle: true,
+    colorTitle: true,
+    width: true,
+    height: true,
+  } satisfies Record<
+    keyof AccuracyVsLambdaOptions,
+    true
+  >,
+);
 
 /**
  * One line per metric against λ, a point at every λ, on a log λ axis (symmetric-log when
@@ -65,50 +86,52 @@ export function accuracyVsLambda(
   rows: readonly Row[],
   options: AccuracyVsLambdaOptions = {},
 ): VegaLiteSpec {
-  _checkObject(options, "options");
-  const items = _checkNonEmptyArray<unknown>(rows, "rows", "records with λ and metric fields");
-  const lambdaField = _checkString(options.lambdaField ?? "lambda", "options.lambdaField");
-  const metrics = _checkNonEmptyArray<unknown>(
+  checkOptions(options, ACCURACY_VS_LAMBDA_OPTIONS);
+  const items = checkNonEmptyArray<unknown>(rows, "rows", "records with λ and metric fields");
+  const lambdaField = checkString(options.lambdaField ?? "lambda", "options.lambdaField");
+  const metrics = checkNonEmptyArray<unknown>(
     options.metrics ?? ["train", "test"],
     "options.metrics",
     "field names",
-  ).map((m, i) => _checkString(m, `options.metrics[${i}]`));
+  ).map((m, i) => checkString(m, `options.metrics[${i}]`));
   if (new Set(metrics).size !== metrics.length) {
-    throw new RangeError(`options.metrics must not repeat a field, got ${_show(metrics)}`);
+    throw new RangeError(`options.metrics must not repeat a field, got ${describe(metrics)}`);
   }
   const values: { lambda: number; metric: string; value: number }[] = [];
   items.forEach((item, i) => {
-    const r = _checkObject(item, `rows[${i}]`);
-    const lambda = _checkLambdaValue(r[lambdaField], `rows[${i}].${lambdaField}`);
+    const r = checkObject(item, `rows[${i}]`);
+    const lambda = checkLambda(r[lambdaField], `rows[${i}].${lambdaField}`);
     for (const m of metrics) {
       const v = r[m];
       if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new TypeError(`rows[${i}].${m} must be a finite number (a metric), got ${_show(v)}`);
+        throw new TypeError(
+          `rows[${i}].${m} must be a finite number (a metric), got ${describe(v)}`,
+        );
       }
-      values.push({ lambda, metric: m, value: _round(v) });
+      values.push({ lambda, metric: m, value: round(v) });
     }
   });
-  const xTitle = _checkString(options.xTitle ?? "λ", "options.xTitle", true);
+  const xTitle = checkString(options.xTitle ?? "λ", "options.xTitle", true);
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: _title(options.title ?? "Accuracy against λ", options.subtitle),
+    title: titleOf(options.title ?? "Accuracy against λ", options.subtitle),
     name: "metrics",
     data: { values },
-    width: _checkPositive(options.width ?? 460, "options.width"),
-    height: _checkPositive(options.height ?? 260, "options.height"),
+    width: checkPositive(options.width ?? 460, "options.width"),
+    height: checkPositive(options.height ?? 260, "options.height"),
     mark: { type: "line", strokeWidth: 2.5, point: { size: 60, filled: true } },
     encoding: {
-      x: _lambdaX("lambda", values.map((v) => v.lambda), xTitle),
+      x: lambdaAxis("lambda", values.map((v) => v.lambda), xTitle),
       y: {
         field: "value",
         type: "quantitative",
-        title: _checkString(options.yTitle ?? "Accuracy", "options.yTitle", true),
+        title: checkString(options.yTitle ?? "Accuracy", "options.yTitle", true),
         scale: { zero: false },
       },
       color: {
         field: "metric",
         type: "nominal",
-        title: _checkString(options.colorTitle ?? "Data", "options.colorTitle", true),
+        title: checkString(options.colorTitle ?? "Data", "options.colorTitle", true),
         sort: metrics,
         scale: { domain: metrics },
       },
@@ -118,6 +141,6 @@ export function accuracyVsLambda(
         { field: "value", type: "quantitative", format: ".4~g" },
       ],
     },
-    config: _config(),
+    config: chartConfig(),
   };
 }

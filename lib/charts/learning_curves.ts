@@ -3,20 +3,17 @@
  *
  * @module
  */
+import { chartConfig, round, titleOf, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./_common.ts";
 import {
-  _checkFinite,
-  _checkNonEmptyArray,
-  _checkObject,
-  _checkPositive,
-  _checkString,
-  _config,
-  _list,
-  _round,
-  _show,
-  _title,
-  VEGA_LITE_SCHEMA,
-  type VegaLiteSpec,
-} from "./_common.ts";
+  checkFinite,
+  checkNonEmptyArray,
+  checkObject,
+  checkOptions,
+  checkPositive,
+  checkString,
+  describe,
+  quoteList,
+} from "../_validate.ts";
 
 /** One epoch of a training history (lib's `EpochLog` has this shape). */
 export interface EpochRecord {
@@ -70,6 +67,22 @@ export interface LearningCurvesOptions {
   logLoss?: boolean;
 }
 
+/** The option names LearningCurvesOptions allows, for the misspelling check. */
+const LEARNING_CURVES_OPTIONS = Object.keys(
+  {
+    metrics: true,
+    title: true,
+    subtitle: true,
+    marks: true,
+    width: true,
+    height: true,
+    logLoss: true,
+  } satisfies Record<
+    keyof LearningCurvesOptions,
+    true
+  >,
+);
+
 const METRIC_TITLES: Record<string, string> = {
   loss: "Loss",
   acc: "Accuracy",
@@ -79,7 +92,7 @@ const METRIC_TITLES: Record<string, string> = {
 };
 
 /** The record field holding the validation value of `metric`: `loss` -> `valLoss`. */
-export function _valField(metric: string): string {
+function _valField(metric: string): string {
   return `val${metric.charAt(0).toUpperCase()}${metric.slice(1)}`;
 }
 
@@ -90,31 +103,31 @@ function _namedRuns(runs: unknown): { name: string; epochs: Record<string, unkno
     Array.isArray((runs as { epochs?: unknown }).epochs)
   ) {
     // A History object: its epoch records are one run.
-    const epochs = _checkNonEmptyArray<unknown>(
+    const epochs = checkNonEmptyArray<unknown>(
       (runs as { epochs: unknown }).epochs,
       "runs.epochs",
       "epoch records",
     );
     return [{ name: "model", epochs: epochs.map((e, j) => _checkRecord(e, `runs.epochs[${j}]`)) }];
   }
-  const items = _checkNonEmptyArray<unknown>(
+  const items = checkNonEmptyArray<unknown>(
     runs,
     "runs",
     "epoch records or {name, epochs} runs",
   );
-  const first = _checkObject(items[0], "runs[0]");
+  const first = checkObject(items[0], "runs[0]");
   const named = Array.isArray(first.epochs);
   const out: { name: string; epochs: Record<string, unknown>[] }[] = [];
   if (named) {
     const seen = new Set<string>();
     items.forEach((item, i) => {
-      const run = _checkObject(item, `runs[${i}]`);
-      const name = _checkString(run.name, `runs[${i}].name`);
+      const run = checkObject(item, `runs[${i}]`);
+      const name = checkString(run.name, `runs[${i}].name`);
       if (seen.has(name)) {
-        throw new RangeError(`runs[${i}].name must be unique, got ${_show(name)} twice`);
+        throw new RangeError(`runs[${i}].name must be unique, got ${describe(name)} twice`);
       }
       seen.add(name);
-      const epochs = _checkNonEmptyArray<unknown>(
+      const epochs = checkNonEmptyArray<unknown>(
         run.epochs,
         `runs[${i}].epochs`,
         "epoch records",
@@ -128,10 +141,10 @@ function _namedRuns(runs: unknown): { name: string; epochs: Record<string, unkno
 }
 
 function _checkRecord(value: unknown, name: string): Record<string, unknown> {
-  const record = _checkObject(value, name);
-  _checkFinite(record.epoch, `${name}.epoch`);
+  const record = checkObject(value, name);
+  checkFinite(record.epoch, `${name}.epoch`);
   if (typeof record.loss !== "number") {
-    throw new TypeError(`${name}.loss must be a number, got ${_show(record.loss)}`);
+    throw new TypeError(`${name}.loss must be a number, got ${describe(record.loss)}`);
   }
   return record;
 }
@@ -163,13 +176,13 @@ export function learningCurves(
   runs: readonly EpochRecord[] | readonly NamedRun[] | { readonly epochs: readonly EpochRecord[] },
   options: LearningCurvesOptions = {},
 ): VegaLiteSpec {
-  _checkObject(options, "options");
+  checkOptions(options, LEARNING_CURVES_OPTIONS);
   const named = _namedRuns(runs);
-  const width = _checkPositive(options.width ?? 320, "options.width");
-  const height = _checkPositive(options.height ?? 220, "options.height");
+  const width = checkPositive(options.width ?? 320, "options.width");
+  const height = checkPositive(options.height ?? 220, "options.height");
   const logLoss = options.logLoss ?? false;
   if (typeof logLoss !== "boolean") {
-    throw new TypeError(`options.logLoss must be a boolean, got ${_show(logLoss)}`);
+    throw new TypeError(`options.logLoss must be a boolean, got ${describe(logLoss)}`);
   }
 
   const hasValues = (metric: string): boolean =>
@@ -182,8 +195,8 @@ export function learningCurves(
   if (options.metrics === undefined) {
     metrics = ["loss", "acc"].filter(hasValues);
   } else {
-    metrics = _checkNonEmptyArray<unknown>(options.metrics, "options.metrics", "metric names")
-      .map((m, i) => _checkString(m, `options.metrics[${i}]`));
+    metrics = checkNonEmptyArray<unknown>(options.metrics, "options.metrics", "metric names")
+      .map((m, i) => checkString(m, `options.metrics[${i}]`));
     const available = new Set<string>();
     for (const run of named) {
       for (const e of run.epochs) {
@@ -197,8 +210,8 @@ export function learningCurves(
     for (const m of metrics) {
       if (!hasValues(m)) {
         throw new RangeError(
-          `options.metrics must name metrics the records have (${_list([...available])}), got ${
-            _show(m)
+          `options.metrics must name metrics the records have (${quoteList([...available])}), got ${
+            describe(m)
           }`,
         );
       }
@@ -211,14 +224,14 @@ export function learningCurves(
   const rawMarks: unknown = options.marks ?? [];
   if (!Array.isArray(rawMarks)) {
     throw new TypeError(
-      `options.marks must be an array of {epoch, label} marks, got ${_show(rawMarks)}`,
+      `options.marks must be an array of {epoch, label} marks, got ${describe(rawMarks)}`,
     );
   }
   const marks = rawMarks.map((m, i) => {
-    const mark = _checkObject(m, `options.marks[${i}]`);
+    const mark = checkObject(m, `options.marks[${i}]`);
     return {
-      epoch: _checkFinite(mark.epoch, `options.marks[${i}].epoch`),
-      label: _checkString(mark.label, `options.marks[${i}].label`, true),
+      epoch: checkFinite(mark.epoch, `options.marks[${i}].epoch`),
+      label: checkString(mark.label, `options.marks[${i}].label`, true),
       offset: 4 + 18 * i,
       side: "right",
     };
@@ -238,7 +251,7 @@ export function learningCurves(
               );
             }
             splits.add(split);
-            rows.push({ run: run.name, epoch: e.epoch, metric, split, value: _round(v) });
+            rows.push({ run: run.name, epoch: e.epoch, metric, split, value: round(v) });
           }
         }
       }
@@ -351,11 +364,11 @@ export function learningCurves(
 
   const spec: VegaLiteSpec = {
     $schema: VEGA_LITE_SCHEMA,
-    title: _title(options.title ?? "Learning curves", options.subtitle),
+    title: titleOf(options.title ?? "Learning curves", options.subtitle),
     data: { values: rows },
     hconcat: panels,
     resolve: { scale: { color: "shared", strokeDash: "shared" } },
-    config: _config(),
+    config: chartConfig(),
   };
   return spec;
 }

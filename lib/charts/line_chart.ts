@@ -4,20 +4,23 @@
  * @module
  */
 import {
-  _checkObject,
-  _checkPositive,
-  _checkString,
-  _config,
-  _list,
-  _records,
-  _round,
-  _show,
-  _title,
+  chartConfig,
   type DataFrameLike,
+  readRecords,
+  round,
   type Row,
+  titleOf,
   VEGA_LITE_SCHEMA,
   type VegaLiteSpec,
 } from "./_common.ts";
+import {
+  checkObject,
+  checkOptions,
+  checkPositive,
+  checkString,
+  describe,
+  quoteList,
+} from "../_validate.ts";
 
 /** Options of {@link lineChart}. */
 export interface LineChartOptions {
@@ -53,6 +56,30 @@ export interface LineChartOptions {
   height?: number;
 }
 
+/** The option names LineChartOptions allows, for the misspelling check. */
+const LINE_CHART_OPTIONS = Object.keys(
+  {
+    x: true,
+    y: true,
+    color: true,
+    strokeDash: true,
+    logX: true,
+    logY: true,
+    point: true,
+    legend: true,
+    colorTitle: true,
+    title: true,
+    subtitle: true,
+    xTitle: true,
+    yTitle: true,
+    width: true,
+    height: true,
+  } satisfies Record<
+    keyof LineChartOptions,
+    true
+  >,
+);
+
 /**
  * A line chart of `rows`: `y` against `x`, one line per value of the `color` field (and/or
  * `strokeDash` field), optionally on log axes.
@@ -75,11 +102,12 @@ export function lineChart(
   rows: readonly Row[] | DataFrameLike,
   options: LineChartOptions,
 ): VegaLiteSpec {
-  _checkObject(options, "options");
-  const { rows: records, columns } = _records(rows, "rows");
+  checkObject(options, "options");
+  checkOptions(options, LINE_CHART_OPTIONS);
+  const { rows: records, columns } = readRecords(rows, "rows");
   if (records.length === 0) throw new RangeError("rows must hold at least one row, got 0 rows");
-  const x = _checkString(options.x, "options.x");
-  const y = _checkString(options.y, "options.y");
+  const x = checkString(options.x, "options.x");
+  const y = checkString(options.y, "options.y");
   const logX = options.logX ?? false;
   const logY = options.logY ?? false;
   const point = options.point ?? false;
@@ -91,18 +119,20 @@ export function lineChart(
     ]] as const
   ) {
     if (typeof v !== "boolean") {
-      throw new TypeError(`options.${name} must be a boolean, got ${_show(v)}`);
+      throw new TypeError(`options.${name} must be a boolean, got ${describe(v)}`);
     }
   }
   const fields: [string, string][] = [["x", x], ["y", y]];
   for (const key of ["color", "strokeDash"] as const) {
     const f = options[key];
-    if (f !== undefined) fields.push([key, _checkString(f, `options.${key}`)]);
+    if (f !== undefined) fields.push([key, checkString(f, `options.${key}`)]);
   }
   for (const [key, field] of fields) {
     if (!columns.includes(field)) {
       throw new RangeError(
-        `options.${key} must name a field of the rows (${_list(columns)}), got ${_show(field)}`,
+        `options.${key} must name a field of the rows (${quoteList(columns)}), got ${
+          describe(field)
+        }`,
       );
     }
   }
@@ -113,7 +143,7 @@ export function lineChart(
       const v = r[field];
       if (typeof v !== "number" || !Number.isFinite(v)) {
         throw new TypeError(
-          `rows[${i}].${field} must be a finite number (the ${axis} field), got ${_show(v)}`,
+          `rows[${i}].${field} must be a finite number (the ${axis} field), got ${describe(v)}`,
         );
       }
       if (log && v <= 0) {
@@ -121,12 +151,12 @@ export function lineChart(
           `rows[${i}].${field} must be positive for a log ${axis} axis, got ${v}`,
         );
       }
-      out[field] = _round(v);
+      out[field] = round(v);
     }
     for (const s of series) {
       const v = r[s];
       if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
-        throw new TypeError(`rows[${i}].${s} must be a string or a number, got ${_show(v)}`);
+        throw new TypeError(`rows[${i}].${s} must be a string or a number, got ${describe(v)}`);
       }
       out[s] = v;
     }
@@ -137,13 +167,13 @@ export function lineChart(
     x: {
       field: x,
       type: "quantitative",
-      title: _checkString(options.xTitle ?? x, "options.xTitle", true),
+      title: checkString(options.xTitle ?? x, "options.xTitle", true),
       scale: logX ? { type: "log" } : { zero: false },
     },
     y: {
       field: y,
       type: "quantitative",
-      title: _checkString(options.yTitle ?? y, "options.yTitle", true),
+      title: checkString(options.yTitle ?? y, "options.yTitle", true),
       scale: logY ? { type: "log" } : { zero: false },
     },
   };
@@ -152,7 +182,7 @@ export function lineChart(
       field: options.color,
       type: "nominal",
       sort: order(options.color),
-      title: _checkString(options.colorTitle ?? options.color, "options.colorTitle", true),
+      title: checkString(options.colorTitle ?? options.color, "options.colorTitle", true),
       ...(legend ? {} : { legend: null }),
     };
   }
@@ -168,16 +198,16 @@ export function lineChart(
     field: f,
     type: f === x || f === y ? "quantitative" : "nominal",
   }));
-  const title = _title(options.title, options.subtitle);
+  const title = titleOf(options.title, options.subtitle);
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(title ? { title } : {}),
     name: "lines",
     data: { values },
-    width: _checkPositive(options.width ?? 460, "options.width"),
-    height: _checkPositive(options.height ?? 280, "options.height"),
+    width: checkPositive(options.width ?? 460, "options.width"),
+    height: checkPositive(options.height ?? 280, "options.height"),
     mark: { type: "line", strokeWidth: 2.5, point, clip: true },
     encoding,
-    config: _config(),
+    config: chartConfig(),
   };
 }

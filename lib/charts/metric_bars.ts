@@ -4,19 +4,22 @@
  * @module
  */
 import {
-  _checkAngle,
-  _checkFinite,
-  _checkNonEmptyArray,
-  _checkObject,
-  _checkPositive,
-  _checkString,
-  _config,
-  _round,
-  _show,
-  _title,
+  chartConfig,
+  checkAngle,
+  round,
+  titleOf,
   VEGA_LITE_SCHEMA,
   type VegaLiteSpec,
 } from "./_common.ts";
+import {
+  checkFinite,
+  checkNonEmptyArray,
+  checkObject,
+  checkOptions,
+  checkPositive,
+  checkString,
+  describe,
+} from "../_validate.ts";
 
 /** One bar: a model, a metric and its value. */
 export interface MetricRow {
@@ -50,6 +53,24 @@ export interface MetricBarsOptions {
   labelAngle?: number;
 }
 
+/** The option names MetricBarsOptions allows, for the misspelling check. */
+const METRIC_BARS_OPTIONS = Object.keys(
+  {
+    title: true,
+    subtitle: true,
+    modelTitle: true,
+    valueTitle: true,
+    valueDomain: true,
+    format: true,
+    height: true,
+    barWidth: true,
+    labelAngle: true,
+  } satisfies Record<
+    keyof MetricBarsOptions,
+    true
+  >,
+);
+
 /**
  * Grouped bars comparing metrics across models, e.g. train and test accuracy per hidden-layer
  * width. Models keep the order in which they first appear in `rows`, metrics too; each bar
@@ -73,41 +94,41 @@ export function metricBars(
   rows: readonly MetricRow[],
   options: MetricBarsOptions = {},
 ): VegaLiteSpec {
-  _checkObject(options, "options");
-  const items = _checkNonEmptyArray<unknown>(rows, "rows", "{model, metric, value} rows");
+  checkOptions(options, METRIC_BARS_OPTIONS);
+  const items = checkNonEmptyArray<unknown>(rows, "rows", "{model, metric, value} rows");
   const models: (string | number)[] = [];
   const metrics: string[] = [];
   const seen = new Set<string>();
   const values = items.map((item, i) => {
-    const row = _checkObject(item, `rows[${i}]`);
+    const row = checkObject(item, `rows[${i}]`);
     const model = row.model;
     if (typeof model === "number" ? !Number.isFinite(model) : typeof model !== "string") {
       throw new TypeError(
-        `rows[${i}].model must be a string or a finite number, got ${_show(model)}`,
+        `rows[${i}].model must be a string or a finite number, got ${describe(model)}`,
       );
     }
-    const metric = _checkString(row.metric, `rows[${i}].metric`);
-    const value = _checkFinite(row.value, `rows[${i}].value`);
+    const metric = checkString(row.metric, `rows[${i}].metric`);
+    const value = checkFinite(row.value, `rows[${i}].value`);
     const key = JSON.stringify([model, metric]);
     if (seen.has(key)) {
       throw new RangeError(
-        `rows must hold each (model, metric) pair once, got (${_show(model)}, ${
-          _show(metric)
+        `rows must hold each (model, metric) pair once, got (${describe(model)}, ${
+          describe(metric)
         }) twice at rows[${i}]`,
       );
     }
     seen.add(key);
     if (!models.includes(model as string | number)) models.push(model as string | number);
     if (!metrics.includes(metric)) metrics.push(metric);
-    return { model, metric, value: _round(value) };
+    return { model, metric, value: round(value) };
   });
   const format = options.format ?? ".2f";
   if (typeof format !== "string") {
-    throw new TypeError(`options.format must be a d3 format string, got ${_show(format)}`);
+    throw new TypeError(`options.format must be a d3 format string, got ${describe(format)}`);
   }
-  const height = _checkPositive(options.height ?? 280, "options.height");
-  const barWidth = _checkPositive(options.barWidth ?? 32, "options.barWidth");
-  const labelAngle = _checkAngle(options.labelAngle ?? 0, "options.labelAngle");
+  const height = checkPositive(options.height ?? 280, "options.height");
+  const barWidth = checkPositive(options.barWidth ?? 32, "options.barWidth");
+  const labelAngle = checkAngle(options.labelAngle ?? 0, "options.labelAngle");
   let scale: Record<string, unknown> = {};
   if (options.valueDomain !== undefined) {
     const d = options.valueDomain as unknown;
@@ -115,7 +136,7 @@ export function metricBars(
       !Array.isArray(d) || d.length !== 2 || !d.every(Number.isFinite) || !(d[0] < d[1])
     ) {
       throw new RangeError(
-        `options.valueDomain must be two increasing finite numbers, got ${_show(d)}`,
+        `options.valueDomain must be two increasing finite numbers, got ${describe(d)}`,
       );
     }
     scale = { domain: [d[0], d[1]], clamp: true };
@@ -125,14 +146,14 @@ export function metricBars(
       field: "model",
       type: "nominal",
       sort: [...models],
-      title: _checkString(options.modelTitle ?? "Model", "options.modelTitle", true),
+      title: checkString(options.modelTitle ?? "Model", "options.modelTitle", true),
       axis: { labelAngle },
     },
     xOffset: { field: "metric", type: "nominal", sort: [...metrics] },
     y: {
       field: "value",
       type: "quantitative",
-      title: _checkString(options.valueTitle ?? "Value", "options.valueTitle", true),
+      title: checkString(options.valueTitle ?? "Value", "options.valueTitle", true),
       scale,
     },
   };
@@ -159,7 +180,7 @@ export function metricBars(
       },
     });
   }
-  const title = _title(options.title, options.subtitle);
+  const title = titleOf(options.title, options.subtitle);
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(title ? { title } : {}),
@@ -167,6 +188,6 @@ export function metricBars(
     width: { step: barWidth },
     height,
     layer,
-    config: _config(),
+    config: chartConfig(),
   };
 }

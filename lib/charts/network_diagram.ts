@@ -5,18 +5,15 @@
  *
  * @module
  */
+import { chartConfig, round, titleOf, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./_common.ts";
 import {
-  _checkNonEmptyArray,
-  _checkObject,
-  _checkPositive,
-  _checkString,
-  _config,
-  _round,
-  _show,
-  _title,
-  VEGA_LITE_SCHEMA,
-  type VegaLiteSpec,
-} from "./_common.ts";
+  checkNonEmptyArray,
+  checkObject,
+  checkOptions,
+  checkPositive,
+  checkString,
+  describe,
+} from "../_validate.ts";
 
 /** A kernel as nested arrays: row i holds input i's weights to each unit ([inputs][units]). */
 export type Kernel = readonly (readonly number[])[];
@@ -51,6 +48,14 @@ export interface NetworkDiagramOptions {
   subtitle?: string;
 }
 
+/** The option names NetworkDiagramOptions allows, for the misspelling check. */
+const NETWORK_DIAGRAM_OPTIONS = Object.keys(
+  { width: true, height: true, maxStrokeWidth: true, title: true, subtitle: true } satisfies Record<
+    keyof NetworkDiagramOptions,
+    true
+  >,
+);
+
 const POSITIVE = "#c0392b";
 const NEGATIVE = "#2166ac";
 
@@ -61,7 +66,7 @@ function _kernelOf(layer: unknown, where: string): number[][] {
   if (!Array.isArray(k) || k.length === 0) {
     throw new TypeError(
       `${where} must be a non-empty [inputs][units] array or an object with such a kernel, got ${
-        _show(layer)
+        describe(layer)
       }`,
     );
   }
@@ -70,13 +75,13 @@ function _kernelOf(layer: unknown, where: string): number[][] {
     if (!Array.isArray(row) || row.length !== units || units === 0) {
       throw new TypeError(
         `${where}[${i}] must be an array of ${units > 0 ? units : "one or more"} numbers, got ${
-          _show(row)
+          describe(row)
         }`,
       );
     }
     row.forEach((v, j) => {
       if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new TypeError(`${where}[${i}][${j}] must be a finite number, got ${_show(v)}`);
+        throw new TypeError(`${where}[${i}][${j}] must be a finite number, got ${describe(v)}`);
       }
     });
   });
@@ -85,7 +90,7 @@ function _kernelOf(layer: unknown, where: string): number[][] {
 
 /** The vertical position of unit j of n: spread evenly, first unit on top. */
 function _y(j: number, n: number): number {
-  return _round(1 - (j + 1) / (n + 1), 4);
+  return round(1 - (j + 1) / (n + 1), 4);
 }
 
 /**
@@ -114,19 +119,19 @@ export function networkDiagram(
   panels: readonly NetworkPanel[],
   options: NetworkDiagramOptions = {},
 ): VegaLiteSpec {
-  _checkObject(options, "options");
-  const items = _checkNonEmptyArray<unknown>(panels, "panels", "{title, layers} panels");
-  const width = _checkPositive(options.width ?? 300, "options.width");
-  const height = _checkPositive(options.height ?? 260, "options.height");
-  const maxStroke = _checkPositive(options.maxStrokeWidth ?? 7, "options.maxStrokeWidth");
+  checkOptions(options, NETWORK_DIAGRAM_OPTIONS);
+  const items = checkNonEmptyArray<unknown>(panels, "panels", "{title, layers} panels");
+  const width = checkPositive(options.width ?? 300, "options.width");
+  const height = checkPositive(options.height ?? 260, "options.height");
+  const maxStroke = checkPositive(options.maxStrokeWidth ?? 7, "options.maxStrokeWidth");
 
   const parsed = items.map((item, p) => {
-    const panel = _checkObject(item, `panels[${p}]`);
-    const title = _checkString(panel.title, `panels[${p}].title`, true);
+    const panel = checkObject(item, `panels[${p}]`);
+    const title = checkString(panel.title, `panels[${p}].title`, true);
     const subtitle = panel.subtitle === undefined
       ? undefined
-      : _checkString(panel.subtitle, `panels[${p}].subtitle`, true);
-    const layers = _checkNonEmptyArray<unknown>(
+      : checkString(panel.subtitle, `panels[${p}].subtitle`, true);
+    const layers = checkNonEmptyArray<unknown>(
       panel.layers,
       `panels[${p}].layers`,
       "kernels",
@@ -146,11 +151,11 @@ export function networkDiagram(
       if (!Array.isArray(panel.inputNames) || panel.inputNames.length !== sizes[0]) {
         throw new RangeError(
           `panels[${p}].inputNames must name all ${sizes[0]} inputs, got ${
-            _show(panel.inputNames)
+            describe(panel.inputNames)
           }`,
         );
       }
-      names = panel.inputNames.map((n, i) => _checkString(n, `panels[${p}].inputNames[${i}]`));
+      names = panel.inputNames.map((n, i) => checkString(n, `panels[${p}].inputNames[${i}]`));
     }
     return { title, subtitle, layers, sizes, names };
   });
@@ -160,7 +165,7 @@ export function networkDiagram(
       for (const row of k) for (const v of row) maxAbs = Math.max(maxAbs, Math.abs(v));
     }
   }
-  const domainMax = maxAbs > 0 ? _round(maxAbs) : 1;
+  const domainMax = maxAbs > 0 ? round(maxAbs) : 1;
 
   const hconcat = parsed.map(({ title, subtitle, layers, sizes, names }, p) => {
     const depth = layers.length;
@@ -173,8 +178,8 @@ export function networkDiagram(
             y: _y(i, sizes[l]),
             x2: l + 1,
             y2: _y(j, sizes[l + 1]),
-            w: _round(w, 4),
-            absW: _round(Math.abs(w), 4),
+            w: round(w, 4),
+            absW: round(Math.abs(w), 4),
             sign: w >= 0 ? "positive" : "negative",
             from: l === 0 && names ? names[i] : `${l === 0 ? "input" : `layer ${l}`} unit ${i + 1}`,
             to: `${l + 1 === depth ? "output" : `layer ${l + 1}`} unit ${j + 1}`,
@@ -271,12 +276,12 @@ export function networkDiagram(
       : { text: title, subtitle, fontSize: 15, subtitleFontSize: 13 };
     return { title: heading, width, height, layer };
   });
-  const title = _title(options.title, options.subtitle);
+  const title = titleOf(options.title, options.subtitle);
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(title ? { title } : {}),
     hconcat,
     resolve: { scale: { strokeWidth: "shared", color: "shared" } },
-    config: { ..._config(), view: { stroke: null } },
+    config: { ...chartConfig(), view: { stroke: null } },
   };
 }

@@ -3,20 +3,17 @@
  *
  * @module
  */
+import { chartConfig, round, titleOf, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./_common.ts";
 import {
-  _checkNonEmptyArray,
-  _checkObject,
-  _checkPositive,
-  _checkString,
-  _config,
-  _list,
-  _round,
-  _show,
-  _title,
-  VEGA_LITE_SCHEMA,
-  type VegaLiteSpec,
-} from "./_common.ts";
-import { _checkLambdaValue, _lambdaX } from "./_lambda.ts";
+  checkNonEmptyArray,
+  checkObject,
+  checkOptions,
+  checkPositive,
+  checkString,
+  describe,
+  quoteList,
+} from "../_validate.ts";
+import { checkLambda, lambdaAxis } from "./_lambda.ts";
 
 /** One weight at one λ (what `regularizationPath` returns in `rows`). */
 export interface PathPoint {
@@ -54,6 +51,23 @@ export interface RegularizationPathChartOptions {
   height?: number;
 }
 
+/** The option names RegularizationPathChartOptions allows, for the misspelling check. */
+const REGULARIZATION_PATH_CHART_OPTIONS = Object.keys(
+  {
+    highlight: true,
+    color: true,
+    title: true,
+    subtitle: true,
+    xTitle: true,
+    yTitle: true,
+    width: true,
+    height: true,
+  } satisfies Record<
+    keyof RegularizationPathChartOptions,
+    true
+  >,
+);
+
 /**
  * Each weight against λ, one line per weight, on a log λ axis (symmetric-log when λ = 0 is
  * among the runs), with a rule at zero. Under L1 the lines reach zero one after another as λ
@@ -78,24 +92,26 @@ export function regularizationPathChart(
   rows: readonly PathPoint[],
   options: RegularizationPathChartOptions = {},
 ): VegaLiteSpec {
-  _checkObject(options, "options");
-  const items = _checkNonEmptyArray<unknown>(rows, "rows", "{lambda, weight, value} rows");
+  checkOptions(options, REGULARIZATION_PATH_CHART_OPTIONS);
+  const items = checkNonEmptyArray<unknown>(rows, "rows", "{lambda, weight, value} rows");
   const colorField = options.color === undefined
     ? undefined
-    : _checkString(options.color, "options.color");
+    : checkString(options.color, "options.color");
   const values = items.map((item, i) => {
-    const r = _checkObject(item, `rows[${i}]`);
-    const lambda = _checkLambdaValue(r.lambda, `rows[${i}].lambda`);
-    const weight = _checkString(r.weight, `rows[${i}].weight`);
+    const r = checkObject(item, `rows[${i}]`);
+    const lambda = checkLambda(r.lambda, `rows[${i}].lambda`);
+    const weight = checkString(r.weight, `rows[${i}].weight`);
     if (typeof r.value !== "number" || !Number.isFinite(r.value)) {
-      throw new TypeError(`rows[${i}].value must be a finite number, got ${_show(r.value)}`);
+      throw new TypeError(`rows[${i}].value must be a finite number, got ${describe(r.value)}`);
     }
-    const out: Record<string, unknown> = { lambda, weight, value: _round(r.value) };
+    const out: Record<string, unknown> = { lambda, weight, value: round(r.value) };
     if (colorField !== undefined) {
       const c = r[colorField];
       if (typeof c !== "string" && typeof c !== "number") {
         throw new TypeError(
-          `rows[${i}].${colorField} must be a string or a number (options.color), got ${_show(c)}`,
+          `rows[${i}].${colorField} must be a string or a number (options.color), got ${
+            describe(c)
+          }`,
         );
       }
       out[colorField] = c;
@@ -110,15 +126,15 @@ export function regularizationPathChart(
   if (options.highlight !== undefined) {
     if (!Array.isArray(options.highlight)) {
       throw new TypeError(
-        `options.highlight must be an array of weight names, got ${_show(options.highlight)}`,
+        `options.highlight must be an array of weight names, got ${describe(options.highlight)}`,
       );
     }
     highlight = options.highlight.map((h, i) => {
-      const name = _checkString(h, `options.highlight[${i}]`);
+      const name = checkString(h, `options.highlight[${i}]`);
       if (!weights.includes(name)) {
         throw new RangeError(
-          `options.highlight[${i}] must name a weight of the rows, got ${_show(name)}; ` +
-            `some weights are ${_list(weights.slice(0, 5))}`,
+          `options.highlight[${i}] must name a weight of the rows, got ${describe(name)}; ` +
+            `some weights are ${quoteList(weights.slice(0, 5))}`,
         );
       }
       return name;
@@ -127,12 +143,12 @@ export function regularizationPathChart(
     highlight = colorField === undefined && weights.length <= 10 ? weights : [];
   }
   const lit = new Set(highlight);
-  const xTitle = _checkString(options.xTitle ?? "λ", "options.xTitle", true);
-  const x = _lambdaX("lambda", values.map((v) => v.lambda as number), xTitle);
+  const xTitle = checkString(options.xTitle ?? "λ", "options.xTitle", true);
+  const x = lambdaAxis("lambda", values.map((v) => v.lambda as number), xTitle);
   const y = {
     field: "value",
     type: "quantitative",
-    title: _checkString(options.yTitle ?? "Weight", "options.yTitle", true),
+    title: checkString(options.yTitle ?? "Weight", "options.yTitle", true),
   };
   const tooltip = [
     { field: "weight", type: "nominal" },
@@ -186,10 +202,10 @@ export function regularizationPathChart(
   });
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: _title(options.title ?? "Regularization path", options.subtitle),
-    width: _checkPositive(options.width ?? 520, "options.width"),
-    height: _checkPositive(options.height ?? 300, "options.height"),
+    title: titleOf(options.title ?? "Regularization path", options.subtitle),
+    width: checkPositive(options.width ?? 520, "options.width"),
+    height: checkPositive(options.height ?? 300, "options.height"),
     layer,
-    config: _config(),
+    config: chartConfig(),
   };
 }

@@ -4,15 +4,10 @@
  *
  * @module
  */
-import {
-  _checkPositive,
-  _config,
-  _round,
-  _title,
-  VEGA_LITE_SCHEMA,
-  type VegaLiteSpec,
-} from "./_common.ts";
-import { _classColors, _points, type LabeledPoint, type PointSet } from "./decision_boundary.ts";
+import { chartConfig, round, titleOf, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./_common.ts";
+import { checkOptions, checkPositive } from "../_validate.ts";
+import type { LabeledPoint, PointSet } from "./decision_boundary.ts";
+import { classColors, readPoints } from "./_points.ts";
 
 /** Options of {@link scatter}. */
 export interface ScatterOptions {
@@ -30,6 +25,21 @@ export interface ScatterOptions {
   pointSize?: number;
 }
 
+/** The option names ScatterOptions allows, for the misspelling check. */
+const SCATTER_OPTIONS = Object.keys(
+  {
+    title: true,
+    subtitle: true,
+    width: true,
+    height: true,
+    axisTitles: true,
+    pointSize: true,
+  } satisfies Record<
+    keyof ScatterOptions,
+    true
+  >,
+);
+
 /**
  * Draws the points of a 2-D data set, one colour per class (class order as in
  * `decisionBoundary`: class 0 blue, class 1 red).
@@ -38,7 +48,7 @@ export interface ScatterOptions {
  * @param options Title, size, axis titles, point size.
  * @returns A Vega-Lite v5 spec.
  *
- * @example
+ * @example Two points of two classes
  * ```ts
  * import { scatter } from "./scatter.ts";
  * const spec = scatter([{ x1: 0, x2: 1, label: 0 }, { x1: 1, x2: 0, label: 1 }], { title: "Two points" });
@@ -49,11 +59,12 @@ export function scatter(
   points: readonly LabeledPoint[] | PointSet,
   options: ScatterOptions = {},
 ): VegaLiteSpec {
-  const rows = _points(points, "points");
+  checkOptions(options, SCATTER_OPTIONS);
+  const rows = readPoints(points, "points");
   if (rows.length === 0) throw new RangeError("points must hold at least one point, got none");
-  const width = _checkPositive(options.width ?? 320, "options.width");
-  const height = _checkPositive(options.height ?? 260, "options.height");
-  const pointSize = _checkPositive(options.pointSize ?? 40, "options.pointSize");
+  const width = checkPositive(options.width ?? 320, "options.width");
+  const height = checkPositive(options.height ?? 260, "options.height");
+  const pointSize = checkPositive(options.pointSize ?? 40, "options.pointSize");
   const [xTitle, yTitle] = options.axisTitles ?? ["x1", "x2"];
   const labels: (string | number)[] = [];
   const named = !Array.isArray(points) && (points as PointSet).classNames
@@ -69,7 +80,7 @@ export function scatter(
     $schema: VEGA_LITE_SCHEMA,
     width,
     height,
-    data: { values: rows.map((r) => ({ x1: _round(r.x1), x2: _round(r.x2), label: r.label })) },
+    data: { values: rows.map((r) => ({ x1: round(r.x1), x2: round(r.x2), label: r.label })) },
     mark: { type: "point", shape: "circle", filled: true, size: pointSize, opacity: 0.85 },
     encoding: {
       x: { field: "x1", type: "quantitative", title: xTitle, scale: { zero: false } },
@@ -78,12 +89,12 @@ export function scatter(
         field: "label",
         type: "nominal",
         title: "Class",
-        scale: { domain: labels, range: _classColors(labels.length) },
+        scale: { domain: labels, range: classColors(labels.length) },
       },
     },
-    config: _config(),
+    config: chartConfig(),
   };
-  const title = _title(options.title, options.subtitle);
+  const title = titleOf(options.title, options.subtitle);
   if (title) spec.title = title;
   return spec;
 }

@@ -4,21 +4,24 @@
  * @module
  */
 import {
-  _checkNonEmptyArray,
-  _checkObject,
-  _checkPositive,
-  _checkPositiveInt,
-  _checkString,
-  _config,
-  _list,
-  _records,
-  _show,
-  _title,
+  chartConfig,
   type DataFrameLike,
+  readRecords,
   type Row,
+  titleOf,
   VEGA_LITE_SCHEMA,
   type VegaLiteSpec,
 } from "./_common.ts";
+import {
+  checkNonEmptyArray,
+  checkOptions,
+  checkPositive,
+  checkPositiveInt,
+  checkString,
+  describe,
+  quoteList,
+} from "../_validate.ts";
+import { cellText } from "./_cell_text.ts";
 
 /** Options of {@link tableView}. */
 export interface TableViewOptions {
@@ -34,22 +37,13 @@ export interface TableViewOptions {
   columnWidth?: number;
 }
 
-/** The text of one cell: integers as they are, other numbers with `digits` significant digits. */
-export function _cellText(value: unknown, digits: number): string {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "number") {
-    if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
-    return String(Number(value.toPrecision(digits)));
-  }
-  if (typeof value === "string") return value;
-  if (typeof value === "bigint" || typeof value === "boolean") return String(value);
-  if (value instanceof Date) return value.toISOString();
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
-}
+/** The option names TableViewOptions allows, for the misspelling check. */
+const TABLE_VIEW_OPTIONS = Object.keys(
+  { columns: true, maxRows: true, digits: true, title: true, columnWidth: true } satisfies Record<
+    keyof TableViewOptions,
+    true
+  >,
+);
 
 /**
  * A table of a nodejs-polars DataFrame or an array of records, drawn as a Vega-Lite chart of
@@ -74,25 +68,25 @@ export function tableView(
   data: DataFrameLike | readonly Row[],
   options: TableViewOptions = {},
 ): VegaLiteSpec {
-  _checkObject(options, "options");
-  const { rows, columns: all } = _records(data, "data");
+  checkOptions(options, TABLE_VIEW_OPTIONS);
+  const { rows, columns: all } = readRecords(data, "data");
   if (rows.length === 0) {
     throw new RangeError("data must have at least one row, got 0 rows");
   }
-  const maxRows = _checkPositiveInt(options.maxRows ?? 20, "options.maxRows");
+  const maxRows = checkPositiveInt(options.maxRows ?? 20, "options.maxRows");
   const digits = options.digits ?? 4;
   if (!Number.isInteger(digits) || digits < 1 || digits > 17) {
-    throw new RangeError(`options.digits must be an integer in [1, 17], got ${_show(digits)}`);
+    throw new RangeError(`options.digits must be an integer in [1, 17], got ${describe(digits)}`);
   }
   let columns = all;
   if (options.columns !== undefined) {
-    columns = _checkNonEmptyArray<unknown>(options.columns, "options.columns", "column names")
+    columns = checkNonEmptyArray<unknown>(options.columns, "options.columns", "column names")
       .map((c, i) => {
-        const name = _checkString(c, `options.columns[${i}]`);
+        const name = checkString(c, `options.columns[${i}]`);
         if (!all.includes(name)) {
           throw new RangeError(
-            `options.columns[${i}] must be one of the data's columns (${_list(all)}), got ${
-              _show(name)
+            `options.columns[${i}] must be one of the data's columns (${quoteList(all)}), got ${
+              describe(name)
             }`,
           );
         }
@@ -104,7 +98,7 @@ export function tableView(
   }
   const shown = rows.slice(0, maxRows);
   if (options.columnWidth !== undefined) {
-    _checkPositive(options.columnWidth, "options.columnWidth");
+    checkPositive(options.columnWidth, "options.columnWidth");
   }
   const cells: { row: number; column: string; text: string }[] = [];
   const panels = columns.map((column, c) => {
@@ -112,7 +106,7 @@ export function tableView(
     let numeric = true;
     shown.forEach((r, i) => {
       const value = r[column];
-      const text = _cellText(value, digits);
+      const text = cellText(value, digits);
       numeric &&= typeof value === "number" || typeof value === "bigint" || text === "";
       longest = Math.max(longest, text.length);
       cells.push({ row: i + 1, column, text });
@@ -154,13 +148,13 @@ export function tableView(
   const note = rows.length > shown.length
     ? `first ${shown.length} of ${rows.length} rows`
     : undefined;
-  const title = _title(options.title, note);
+  const title = titleOf(options.title, note);
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(title ? { title } : {}),
     data: { values: cells },
     hconcat: panels,
     spacing: 0,
-    config: { ..._config(), view: { stroke: null } },
+    config: { ...chartConfig(), view: { stroke: null } },
   };
 }

@@ -3,20 +3,17 @@
  *
  * @module
  */
+import { chartConfig, round, titleOf, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./_common.ts";
 import {
-  _checkNonEmptyArray,
-  _checkObject,
-  _checkOneOf,
-  _checkPositive,
-  _checkPositiveInt,
-  _checkString,
-  _config,
-  _round,
-  _show,
-  _title,
-  VEGA_LITE_SCHEMA,
-  type VegaLiteSpec,
-} from "./_common.ts";
+  checkNonEmptyArray,
+  checkObject,
+  checkOneOf,
+  checkOptions,
+  checkPositive,
+  checkPositiveInt,
+  checkString,
+  describe,
+} from "../_validate.ts";
 
 /** A named set of values, e.g. the first-layer weights of one model. */
 export interface ValueGroup {
@@ -57,6 +54,24 @@ export interface WeightDistributionOptions {
   bandwidth?: number;
 }
 
+/** The option names WeightDistributionOptions allows, for the misspelling check. */
+const WEIGHT_DISTRIBUTION_OPTIONS = Object.keys(
+  {
+    kind: true,
+    title: true,
+    subtitle: true,
+    valueTitle: true,
+    width: true,
+    height: true,
+    maxBins: true,
+    extent: true,
+    bandwidth: true,
+  } satisfies Record<
+    keyof WeightDistributionOptions,
+    true
+  >,
+);
+
 /**
  * The distribution of values in several groups, to compare for example the weights of a
  * plain and an L2-regularized model.
@@ -85,26 +100,28 @@ export function weightDistribution(
   groups: readonly ValueGroup[],
   options: WeightDistributionOptions = {},
 ): VegaLiteSpec {
-  _checkObject(options, "options");
-  const kind = _checkOneOf(options.kind ?? "box", "options.kind", KINDS);
-  const items = _checkNonEmptyArray<unknown>(groups, "groups", "{name, values} groups");
-  const width = _checkPositive(options.width ?? 460, "options.width");
-  const valueTitle = _checkString(options.valueTitle ?? "Weight value", "options.valueTitle", true);
+  checkOptions(options, WEIGHT_DISTRIBUTION_OPTIONS);
+  const kind = checkOneOf(options.kind ?? "box", "options.kind", KINDS);
+  const items = checkNonEmptyArray<unknown>(groups, "groups", "{name, values} groups");
+  const width = checkPositive(options.width ?? 460, "options.width");
+  const valueTitle = checkString(options.valueTitle ?? "Weight value", "options.valueTitle", true);
   const names: string[] = [];
   const rows: { group: string; value: number }[] = [];
   let lo = Infinity, hi = -Infinity;
   items.forEach((item, g) => {
-    const group = _checkObject(item, `groups[${g}]`);
-    const name = _checkString(group.name, `groups[${g}].name`);
+    const group = checkObject(item, `groups[${g}]`);
+    const name = checkString(group.name, `groups[${g}].name`);
     if (names.includes(name)) {
-      throw new RangeError(`groups[${g}].name must be unique, got ${_show(name)} twice`);
+      throw new RangeError(`groups[${g}].name must be unique, got ${describe(name)} twice`);
     }
     names.push(name);
     const values = group.values as ArrayLike<unknown>;
     if (
       typeof values !== "object" || values === null || typeof values.length !== "number"
     ) {
-      throw new TypeError(`groups[${g}].values must be an array of numbers, got ${_show(values)}`);
+      throw new TypeError(
+        `groups[${g}].values must be an array of numbers, got ${describe(values)}`,
+      );
     }
     if (values.length === 0) {
       throw new RangeError(`groups[${g}].values must hold at least one number, got none`);
@@ -112,9 +129,11 @@ export function weightDistribution(
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new TypeError(`groups[${g}].values[${i}] must be a finite number, got ${_show(v)}`);
+        throw new TypeError(
+          `groups[${g}].values[${i}] must be a finite number, got ${describe(v)}`,
+        );
       }
-      const r = _round(v);
+      const r = round(v);
       if (r < lo) lo = r;
       if (r > hi) hi = r;
       rows.push({ group: name, value: r });
@@ -139,10 +158,10 @@ export function weightDistribution(
     const extent = options.extent ?? 1.5;
     if (extent !== "min-max" && (typeof extent !== "number" || !(extent > 0))) {
       throw new RangeError(
-        `options.extent must be a positive number or "min-max", got ${_show(extent)}`,
+        `options.extent must be a positive number or "min-max", got ${describe(extent)}`,
       );
     }
-    const step = _checkPositive(options.height ?? 44, "options.height");
+    const step = checkPositive(options.height ?? 44, "options.height");
     view = {
       name: "box",
       width,
@@ -171,7 +190,7 @@ export function weightDistribution(
     const bandwidth = options.bandwidth ?? 0;
     if (typeof bandwidth !== "number" || !(bandwidth >= 0) || !Number.isFinite(bandwidth)) {
       throw new RangeError(
-        `options.bandwidth must be a non-negative number, got ${_show(bandwidth)}`,
+        `options.bandwidth must be a non-negative number, got ${describe(bandwidth)}`,
       );
     }
     const pad = (hi - lo) * 0.1 || Math.max(Math.abs(hi) * 0.1, 0.1);
@@ -182,11 +201,11 @@ export function weightDistribution(
     };
     view = {
       width,
-      height: _checkPositive(options.height ?? 240, "options.height"),
+      height: checkPositive(options.height ?? 240, "options.height"),
       transform: [{
         density: "value",
         groupby: ["group"],
-        extent: [_round(lo - pad), _round(hi + pad)],
+        extent: [round(lo - pad), round(hi + pad)],
         steps: 200,
         ...(bandwidth > 0 ? { bandwidth } : {}),
         as: ["value", "density"],
@@ -197,11 +216,11 @@ export function weightDistribution(
       ],
     };
   } else {
-    const maxBins = _checkPositiveInt(options.maxBins ?? 40, "options.maxBins");
+    const maxBins = checkPositiveInt(options.maxBins ?? 40, "options.maxBins");
     view = {
       name: "histogram",
       width,
-      height: _checkPositive(options.height ?? 240, "options.height"),
+      height: checkPositive(options.height ?? 240, "options.height"),
       mark: { type: "bar", opacity: names.length > 1 ? 0.55 : 0.85, binSpacing: 0 },
       encoding: {
         x: { field: "value", type: "quantitative", bin: { maxbins: maxBins }, title: valueTitle },
@@ -212,9 +231,9 @@ export function weightDistribution(
   }
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: _title(options.title ?? "Weight distribution", options.subtitle),
+    title: titleOf(options.title ?? "Weight distribution", options.subtitle),
     data: { values: rows },
     ...view,
-    config: _config(),
+    config: chartConfig(),
   };
 }
