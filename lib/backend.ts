@@ -7,9 +7,18 @@
 import * as tf from "@tensorflow/tfjs";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { setSeed } from "./random.ts";
+import { checkOptions } from "./_validate.ts";
 
 /** The backends lib knows how to start. */
 export type BackendName = "wasm" | "cpu";
+
+/** Options of {@link setup}. */
+export interface SetupOptions {
+  /** The backend to try first. @default "wasm" */
+  backend?: BackendName;
+}
+
+const SETUP_OPTIONS = Object.keys({ backend: true } satisfies Record<keyof SetupOptions, true>);
 
 /**
  * Starts a tfjs backend. The wasm backend is about three times faster than cpu here; if it
@@ -18,7 +27,7 @@ export type BackendName = "wasm" | "cpu";
  * @param backend The backend to try first.
  * @returns The backend that is active.
  *
- * @example
+ * @example Start the cpu backend
  * ```ts
  * import { initBackend } from "./backend.ts";
  * const name = await initBackend("cpu");
@@ -52,10 +61,10 @@ export async function initBackend(backend: BackendName = "wasm"): Promise<Backen
  * One call for the top of a notebook: starts the backend and seeds lib's random stream.
  *
  * @param seed The notebook's seed.
- * @param options.backend The backend to try first. @default "wasm"
+ * @param options The backend to try first.
  * @returns The active backend.
  *
- * @example
+ * @example The top of a notebook, on the cpu backend
  * ```ts
  * import { setup } from "./backend.ts";
  * await setup(1, { backend: "cpu" });
@@ -63,8 +72,9 @@ export async function initBackend(backend: BackendName = "wasm"): Promise<Backen
  */
 export async function setup(
   seed: number,
-  options: { backend?: BackendName } = {},
+  options: SetupOptions = {},
 ): Promise<BackendName> {
+  const { backend = "wasm" } = checkOptions(options, SETUP_OPTIONS);
   setSeed(seed);
-  return await initBackend(options.backend ?? "wasm");
+  return await initBackend(backend);
 }

@@ -3,10 +3,30 @@
  *
  * @module
  */
+import { inJupyter } from "./_kernel.ts";
+import { checkBoolean, checkString } from "./_validate.ts";
 
-/** Thrown by {@link check} when a lesson's claim does not hold on the notebook's own run. */
+/**
+ * Thrown by {@link check} when a lesson's claim does not hold on the notebook's own run. Its
+ * message is `Check failed: claim (detail)`.
+ *
+ * @example Telling a failed claim from other errors
+ * ```ts
+ * import { check, CheckError } from "./checks.ts";
+ * try {
+ *   await check(1 > 2, "one exceeds two");
+ * } catch (error) {
+ *   if (!(error instanceof CheckError)) throw error;
+ * }
+ * ```
+ */
 export class CheckError extends Error {
-  /** Makes the error; `claim` is the sentence that did not hold. */
+  /**
+   * Makes the error.
+   *
+   * @param claim The sentence that did not hold.
+   * @param detail The numbers behind it.
+   */
   constructor(claim: string, detail?: string) {
     super(`Check failed: ${claim}${detail ? ` (${detail})` : ""}`);
     this.name = "CheckError";
@@ -28,7 +48,7 @@ export class CheckError extends Error {
  * @param detail The numbers behind it, shown in both cases.
  * @returns A promise that resolves once the line has been handed to the notebook.
  *
- * @example
+ * @example A claim that holds
  * ```ts
  * import { check } from "./checks.ts";
  * const trainAcc = 0.98, testAcc = 0.85;
@@ -37,12 +57,8 @@ export class CheckError extends Error {
  * ```
  */
 export function check(condition: boolean, claim: string, detail?: string): Promise<void> {
-  if (typeof claim !== "string" || claim.length === 0) {
-    throw new TypeError(`claim must be a non-empty string, got ${JSON.stringify(claim)}`);
-  }
-  if (typeof condition !== "boolean") {
-    throw new TypeError(`condition must be a boolean, got ${String(condition)}`);
-  }
+  checkString(claim, "claim");
+  checkBoolean(condition, "condition");
   if (!condition) throw new CheckError(claim, detail);
   console.log(`✓ ${claim}${detail ? ` (${detail})` : ""}`);
   return flushOutput();
@@ -56,7 +72,7 @@ export function check(condition: boolean, claim: string, detail?: string): Promi
  *
  * @returns A promise that resolves when the output has been sent.
  *
- * @example
+ * @example End a cell that prints
  * ```ts
  * import { flushOutput } from "./checks.ts";
  * console.log("done");
@@ -64,15 +80,6 @@ export function check(condition: boolean, claim: string, detail?: string): Promi
  * ```
  */
 export function flushOutput(): Promise<void> {
-  if (!_inKernel()) return Promise.resolve();
+  if (!inJupyter()) return Promise.resolve();
   return new Promise((resolve) => setTimeout(resolve, 20));
-}
-
-function _inKernel(): boolean {
-  try {
-    return typeof (Deno as unknown as { jupyter?: { display?: unknown } }).jupyter?.display ===
-      "function";
-  } catch {
-    return false;
-  }
 }

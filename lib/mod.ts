@@ -29,7 +29,7 @@
  * @module
  */
 import { setProgressFactory } from "./callbacks.ts";
-import { notebookProgress } from "./display.ts";
+import { notebookProgress } from "./live.ts";
 
 export * as tf from "@tensorflow/tfjs";
 export * from "./backend.ts";
@@ -49,6 +49,7 @@ export * from "./activations.ts";
 export * from "./memory.ts";
 export * from "./charts.ts";
 export * from "./display.ts";
+export * from "./live.ts";
 export * from "./checks.ts";
 
 // Training shows its live progress through the notebook display, without train.ts

@@ -41,6 +41,6 @@ Deno.test("check() throws at once, not through its promise, when the claim fails
 Deno.test("check() rejects a condition that is not a boolean", () => {
   assert.throws(() => check(1 as unknown as boolean, "truthy is not enough"), {
     name: "TypeError",
-    message: "condition must be a boolean, got 1",
+    message: "condition must be true or false, got 1",
   });
 });

@@ -3,24 +3,20 @@ import { join } from "node:path";
 import { decisionBoundary, learningCurves, type VegaLiteSpec } from "../lib/charts.ts";
 import {
   $display,
-  _compactSvg,
-  _describe,
-  _epochLine,
-  _progressBundle,
-  _setClock,
-  _setDisplayHook,
-  _settleMs,
   bundle,
   chart,
   type DisplayCallOptions,
   inJupyter,
-  liveChart,
   type MediaBundle,
-  notebookProgress,
-  progressLine,
   renderSvg,
   show,
 } from "../lib/display.ts";
+import { liveChart, notebookProgress, progressLine } from "../lib/live.ts";
+import { setClock, setDisplayHook } from "../lib/testing.ts";
+import { formatEpochLine } from "../lib/_format.ts";
+import { progressBundle } from "../lib/_progress.ts";
+import { settleMs } from "../lib/_publish.ts";
+import { compactSvg, describeChart } from "../lib/_render.ts";
 import {
   executeNotebook,
   findJupyter,
@@ -50,14 +46,14 @@ async function withFakeKernel(
   display?: (bundle: MediaBundle, options: DisplayCallOptions) => void,
 ): Promise<void> {
   const calls: { bundle: MediaBundle; options: DisplayCallOptions }[] = [];
-  _setDisplayHook((b, options) => {
+  setDisplayHook((b, options) => {
     calls.push({ bundle: b, options });
     display?.(b, options);
   });
   try {
     await fn(calls);
   } finally {
-    _setDisplayHook(undefined);
+    setDisplayHook(undefined);
   }
 }
 
@@ -86,11 +82,11 @@ async function capture(
 Deno.test("outside the kernel Deno.jupyter throws and inJupyter() is false", () => {
   assert.throws(() => Deno.jupyter, /only available in `deno jupyter`/);
   assert.equal(inJupyter(), false);
-  _setDisplayHook(() => {});
+  setDisplayHook(() => {});
   try {
     assert.equal(inJupyter(), true);
   } finally {
-    _setDisplayHook(undefined);
+    setDisplayHook(undefined);
   }
   assert.equal(inJupyter(), false);
 });
@@ -118,12 +114,12 @@ Deno.test("bundle() leaves the caller's spec as it was", async () => {
   }
 });
 
-Deno.test("_describe() falls back on the panels' titles, then on a plain word", () => {
+Deno.test("describeChart() falls back on the panels' titles, then on a plain word", () => {
   const g = [0, 1].flatMap((x1) => [0, 1].map((x2) => ({ x1, x2, p: x1 })));
   const spec = decisionBoundary([{ title: "narrow", grid: g }, { title: "wide", grid: g }]);
-  assert.equal(_describe(spec), "Chart: narrow | wide");
-  assert.equal(_describe({ $schema: "x", description: "a table" }), "Chart: a table");
-  assert.equal(_describe({ $schema: "x" }), "Chart");
+  assert.equal(describeChart(spec), "Chart: narrow | wide");
+  assert.equal(describeChart({ $schema: "x", description: "a table" }), "Chart: a table");
+  assert.equal(describeChart({ $schema: "x" }), "Chart");
 });
 
 Deno.test("show() outside the kernel prints one line and sends nothing", async () => {
@@ -150,7 +146,7 @@ Deno.test("show() in the kernel sends one raw bundle with the display id", async
 Deno.test("show() rejects bad specs and options with clear errors", async () => {
   await assert.rejects(show([] as never), {
     name: "TypeError",
-    message: "spec must be a Vega-Lite spec object, got an array of length 0",
+    message: "spec must be a Vega-Lite spec object, got []",
   });
   await assert.rejects(show({ mark: "bar" } as never), {
     name: "RangeError",
@@ -203,11 +199,11 @@ Deno.test("renderSvg() prints each vega-lite warning and still renders", async (
   assert.equal(warnings[0], 'vega-lite: text dropped as it is incompatible with "bar".');
 });
 
-Deno.test("_compactSvg() rounds geometry to hundredths and leaves text alone", async () => {
+Deno.test("compactSvg() rounds geometry to hundredths and leaves text alone", async () => {
   const raw = '<path d="M1.23456,-2.5h3.14159v0.004Z"/>' +
     '<text transform="translate(10.126,3)" font-size="13px">0.123456</text>';
   assert.equal(
-    _compactSvg(raw),
+    compactSvg(raw),
     '<path d="M1.23,-2.5h3.14v0Z"/><text transform="translate(10.13,3)" font-size="13px">' +
       "0.123456</text>",
   );
@@ -220,7 +216,7 @@ Deno.test("_compactSvg() rounds geometry to hundredths and leaves text alone", a
 Deno.test("liveChart() updates one display in place and always shows the final state", async (t) => {
   await t.step("throttles refreshes by the clock, sends the last state at done()", async () => {
     let now = 0;
-    _setClock(() => now);
+    setClock(() => now);
     try {
       await withFakeKernel(async (calls) => {
         const live = liveChart(tiny("0"), { minInterval: 500 });
@@ -248,13 +244,13 @@ Deno.test("liveChart() updates one display in place and always shows the final s
         assert.deepEqual(calls[2].bundle, await bundle(tiny("5")));
       });
     } finally {
-      _setClock(undefined);
+      setClock(undefined);
     }
   });
 
   await t.step("waits five times as long as the last refresh took", async () => {
     let now = 0;
-    _setClock(() => now);
+    setClock(() => now);
     try {
       // The fake front end takes 200 ms per display, so the next refresh is due 1000 ms later.
       await withFakeKernel(async (calls) => {
@@ -274,7 +270,7 @@ Deno.test("liveChart() updates one display in place and always shows the final s
         now += 200;
       });
     } finally {
-      _setClock(undefined);
+      setClock(undefined);
     }
   });
 
@@ -308,7 +304,7 @@ Deno.test("liveChart() updates one display in place and always shows the final s
   await t.step("rejects bad arguments", async () => {
     assert.throws(() => liveChart(tiny("a"), { minInterval: -1 }), {
       name: "RangeError",
-      message: "options.minInterval must be a non-negative number of milliseconds, got -1",
+      message: "options.minInterval must be a finite number >= 0, got -1",
     });
     assert.throws(() => liveChart({} as never), {
       name: "RangeError",
@@ -322,7 +318,7 @@ Deno.test("liveChart() updates one display in place and always shows the final s
 
 Deno.test("progressLine()", async (t) => {
   await t.step("draws a text bar and an HTML bar, escaping the text", () => {
-    const b = _progressBundle({ text: "loss <0.5>", fraction: 0.25 });
+    const b = progressBundle({ text: "loss <0.5>", fraction: 0.25 });
     const filled = Math.round(0.25 * 20);
     assert.equal(
       b["text/plain"],
@@ -330,14 +326,14 @@ Deno.test("progressLine()", async (t) => {
     );
     assert.match(b["text/html"] as string, /<progress value="0.25" max="1"/);
     assert.ok((b["text/html"] as string).includes("loss &lt;0.5&gt;"));
-    const plain = _progressBundle({ text: "a & b" });
+    const plain = progressBundle({ text: "a & b" });
     assert.equal(plain["text/plain"], "a & b");
     assert.equal(plain["text/html"], '<pre style="margin: 0">a &amp; b</pre>');
   });
 
   await t.step("rewrites one display in place", async () => {
     let now = 0;
-    _setClock(() => now);
+    setClock(() => now);
     try {
       await withFakeKernel(async (calls) => {
         const line = progressLine("starting", { minInterval: 200 });
@@ -351,14 +347,14 @@ Deno.test("progressLine()", async (t) => {
         assert.deepEqual(calls.map((c) => c.bundle["text/plain"]), [
           "starting",
           ...[2, 4, 6, 8, 10].map((e) =>
-            _progressBundle({ text: `epoch ${e}`, fraction: e / 10 })["text/plain"]
+            progressBundle({ text: `epoch ${e}`, fraction: e / 10 })["text/plain"]
           ),
-          _progressBundle({ text: "trained", fraction: 1 })["text/plain"],
+          progressBundle({ text: "trained", fraction: 1 })["text/plain"],
         ]);
         assert.equal(new Set(calls.map((c) => c.options.display_id)).size, 1);
       });
     } finally {
-      _setClock(undefined);
+      setClock(undefined);
     }
   });
 
@@ -368,7 +364,7 @@ Deno.test("progressLine()", async (t) => {
       await line.update("epoch 1/2", 0.5);
       await line.done("done");
     });
-    assert.deepEqual(lines, [_progressBundle({ text: "done", fraction: 0.5 })["text/plain"]]);
+    assert.deepEqual(lines, [progressBundle({ text: "done", fraction: 0.5 })["text/plain"]]);
   });
 
   await t.step("rejects a fraction outside [0, 1] and text that is not a string", async () => {
@@ -433,9 +429,12 @@ Deno.test("notebookProgress() shows a training run in one output", async (t) => 
         const texts = calls.map((c) => c.bundle["text/plain"]);
         assert.deepEqual(texts, [
           "training for 10 epochs",
-          _progressBundle({ text: _epochLine(epochs[9], 10), fraction: 1 })["text/plain"],
+          progressBundle({ text: formatEpochLine(epochs[9], 10), fraction: 1 })["text/plain"],
         ]);
-        assert.equal(_epochLine(epochs[9], 10), "epoch 10/10  loss 0.1000  valLoss 0.1100  1.0 s");
+        assert.equal(
+          formatEpochLine(epochs[9], 10),
+          "epoch 10/10  loss 0.1000  valLoss 0.1100  1.0 s",
+        );
       });
     },
   );
@@ -451,7 +450,7 @@ Deno.test("notebookProgress() shows a training run in one output", async (t) => 
   await t.step("rejects an unknown kind", () => {
     assert.throws(() => notebookProgress("bar" as never), {
       name: "RangeError",
-      message: 'kind must be "line" or "chart", got "bar"',
+      message: 'kind must be one of "line", "chart", got "bar"',
     });
   });
 });
@@ -467,7 +466,8 @@ Deno.test({
     await Deno.mkdir(dir, { recursive: true });
     const lib = new URL("../lib/", import.meta.url).href;
     const sources = [
-      `import { chart, inJupyter, liveChart, progressLine, show } from "${lib}display.ts";\n` +
+      `import { chart, inJupyter, show } from "${lib}display.ts";\n` +
+      `import { liveChart, progressLine } from "${lib}live.ts";\n` +
       `import { learningCurves } from "${lib}charts.ts";\n` +
       'if (!inJupyter()) throw new Error("inJupyter() is false in the kernel");',
       "const epochs = [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, valLoss: 1.2 / epoch }));\n" +
@@ -534,10 +534,10 @@ Deno.test({
   },
 });
 
-Deno.test("_settleMs() waits longer after bigger bundles: 20 ms plus 40 ms per MB", () => {
+Deno.test("settleMs() waits longer after bigger bundles: 20 ms plus 40 ms per MB", () => {
   const small = { "text/plain": "x" };
   const big = { "text/plain": "x".repeat(4_000_000) };
-  assert.equal(_settleMs(small), 20 + Math.ceil((40 * JSON.stringify(small).length) / 1e6));
-  assert.ok(_settleMs(big) >= 20 + 160, `got ${_settleMs(big)}`);
-  assert.ok(_settleMs(big) > _settleMs(small));
+  assert.equal(settleMs(small), 20 + Math.ceil((40 * JSON.stringify(small).length) / 1e6));
+  assert.ok(settleMs(big) >= 20 + 160, `got ${settleMs(big)}`);
+  assert.ok(settleMs(big) > settleMs(small));
 });

@@ -1,0 +1,323 @@
+/**
+ * Live displays: one notebook output that is updated in place, for progress while a model
+ * trains. `liveChart()` redraws a chart, `progressLine()` rewrites a line of text with a bar,
+ * and `notebookProgress(kind)` wraps them as a training callback (register it with the
+ * training module's `setProgressFactory`). Refreshes are throttled so that drawing does not
+ * slow training, and the final state is always shown. Outside the Deno Jupyter kernel updates
+ * do nothing and `done()` prints one line.
+ *
+ * @module
+ */
+import { type EpochRecord, learningCurves } from "./charts/learning_curves.ts";
+import type { VegaLiteSpec } from "./charts/_common.ts";
+import { bundle, inJupyter } from "./display.ts";
+import { formatEpochLine } from "./_format.ts";
+import { type MediaBundle, now } from "./_kernel.ts";
+import { progressBundle, type ProgressState } from "./_progress.ts";
+import { publish } from "./_publish.ts";
+import { checkSpec, describeChart } from "./_render.ts";
+import {
+  checkInRange,
+  checkNonNegative,
+  checkOneOf,
+  checkOptions,
+  checkString,
+} from "./_validate.ts";
+
+export type { ProgressState } from "./_progress.ts";
+
+/** Options of the live displays. */
+export interface LiveOptions {
+  /**
+   * The shortest time between two refreshes in milliseconds. A refresh also waits at least
+   * five times as long as the previous one took, so rendering costs at most about a fifth of
+   * the time. The final state is always shown.
+   * @default 500 for charts, 200 for progress lines
+   */
+  minInterval?: number;
+}
+
+/** A chart that is one output in the notebook, redrawn in place. */
+export interface LiveChart {
+  /** The Jupyter display id of the output. */
+  readonly displayId: string;
+  /**
+   * Sets the chart to `spec`. It is drawn now unless a refresh is running or the last one was
+   * too recent (see {@link LiveOptions.minInterval}); the latest spec is then drawn at the next
+   * refresh or at {@link LiveChart.done}. Never rejects: a rendering error is printed once and
+   * raised by `done()`.
+   */
+  update(spec: VegaLiteSpec): Promise<void>;
+  /** Draws the final state (`spec` if given, else the latest update) and closes the display. */
+  done(spec?: VegaLiteSpec): Promise<void>;
+}
+
+/** A line of progress text (with an optional bar) that is one output, rewritten in place. */
+export interface ProgressLine {
+  /** The Jupyter display id of the output. */
+  readonly displayId: string;
+  /** Sets the text and, optionally, the completed fraction in [0, 1] (drawn as a bar). */
+  update(text: string, fraction?: number): Promise<void>;
+  /** Writes the final text (`text` if given, else the latest) and closes the display. */
+  done(text?: string, fraction?: number): Promise<void>;
+}
+
+const LIVE_OPTIONS = Object.keys({ minInterval: true } satisfies Record<keyof LiveOptions, true>);
+
+/** Checks the options of a live display; returns the refresh interval (`fallback` if unset). */
+function minIntervalOf(options: LiveOptions, fallback: number): number {
+  const { minInterval = fallback } = checkOptions(options, LIVE_OPTIONS);
+  return checkNonNegative(minInterval, "options.minInterval");
+}
+
+/** Checks a progress line's text and fraction. */
+function progressState(text: unknown, fraction: unknown): ProgressState {
+  checkString(text, "text", true);
+  if (fraction !== undefined) checkInRange(fraction, "fraction", 0, 1);
+  return { text: text as string, fraction: fraction as number | undefined };
+}
+
+/** The handle {@link liveDisplay} returns, for states of type `T`. */
+interface LiveCore<T> {
+  displayId: string;
+  update(state: T): Promise<void>;
+  done(state?: T): Promise<void>;
+}
+
+/**
+ * The machinery shared by live charts and progress lines: one display id, the first send
+ * creates the output and later ones update it, refreshes are throttled, the final state is
+ * always sent.
+ */
+function liveDisplay<T>(
+  initial: T | undefined,
+  makeBundle: (state: T) => MediaBundle | Promise<MediaBundle>,
+  placeholder: MediaBundle,
+  minInterval: number,
+  finalLine: (state: T) => string,
+): LiveCore<T> {
+  const displayId = `lib-${crypto.randomUUID()}`;
+  const kernel = inJupyter();
+  let latest = initial;
+  let dirty = false;
+  let created = false;
+  let closed = false;
+  let nextAt = 0;
+  let busy: Promise<void> | undefined;
+  let failure: unknown;
+
+  const send = async (state: T | undefined): Promise<void> => {
+    const t0 = now();
+    const data = state === undefined ? placeholder : await makeBundle(state);
+    await publish(data, { raw: true, display_id: displayId, update: created });
+    created = true;
+    nextAt = t0 + Math.max(minInterval, 5 * (now() - t0));
+  };
+  const flush = (): Promise<void> => {
+    const state = latest;
+    dirty = false;
+    const run = send(state).catch((error) => {
+      if (failure === undefined) console.error(`live display: ${String(error)}`);
+      failure = error;
+    }).finally(() => {
+      if (busy === run) busy = undefined;
+    });
+    busy = run;
+    return run;
+  };
+  if (kernel) flush();
+
+  return {
+    displayId,
+    update(state: T): Promise<void> {
+      if (closed || !kernel) return Promise.resolve();
+      latest = state;
+      dirty = true;
+      if (busy !== undefined || now() < nextAt) return Promise.resolve();
+      return flush();
+    },
+    async done(state?: T): Promise<void> {
+      if (closed) return;
+      closed = true;
+      if (state !== undefined) {
+        latest = state;
+        dirty = true;
+      }
+      if (!kernel) {
+        if (latest !== undefined) console.log(finalLine(latest));
+        return;
+      }
+      while (busy !== undefined) await busy;
+      if (dirty) await flush();
+      if (failure !== undefined) throw failure;
+    },
+  };
+}
+
+/**
+ * Creates a chart output that is redrawn in place: call `update(spec)` as often as you like
+ * (for example after every epoch) and `done()` at the end. Drawing is throttled (see
+ * {@link LiveOptions}) so it does not slow training; the final state is always drawn.
+ * Outside the kernel updates do nothing and `done()` prints one line.
+ *
+ * @param initialSpec A spec to show at once; without it the output says it is waiting.
+ * @param options The shortest time between refreshes.
+ * @returns The live chart's handle.
+ *
+ * @example A training loop's view of it
+ * ```ts
+ * import { liveChart } from "./live.ts";
+ * const live = liveChart();
+ * for (let epoch = 1; epoch <= 3; epoch++) {
+ *   await live.update({
+ *     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+ *     title: `epoch ${epoch}`,
+ *     data: { values: [] },
+ *     mark: "line",
+ *   });
+ * }
+ * await live.done();
+ * ```
+ */
+export function liveChart(initialSpec?: VegaLiteSpec, options: LiveOptions = {}): LiveChart {
+  if (initialSpec !== undefined) checkSpec(initialSpec, "initialSpec");
+  const ms = minIntervalOf(options, 500);
+  const core = liveDisplay<VegaLiteSpec>(
+    initialSpec,
+    bundle,
+    { "text/plain": "Waiting for the first update..." },
+    ms,
+    describeChart,
+  );
+  return {
+    displayId: core.displayId,
+    update: (spec) => core.update(checkSpec(spec)),
+    done: (spec) => core.done(spec === undefined ? undefined : checkSpec(spec)),
+  };
+}
+
+/**
+ * Creates a one-line progress output, rewritten in place, with an optional progress bar.
+ * Outside the kernel updates do nothing and `done()` prints the final line.
+ *
+ * @param initialText Text to show at once. @default ""
+ * @param options The shortest time between refreshes.
+ * @returns The progress line's handle.
+ *
+ * @example Three epochs
+ * ```ts
+ * import { progressLine } from "./live.ts";
+ * const line = progressLine("starting");
+ * for (let epoch = 1; epoch <= 3; epoch++) {
+ *   await line.update(`epoch ${epoch}/3`, epoch / 3);
+ * }
+ * await line.done("trained 3 epochs");
+ * ```
+ */
+export function progressLine(initialText = "", options: LiveOptions = {}): ProgressLine {
+  const initial = progressState(initialText, undefined);
+  const ms = minIntervalOf(options, 200);
+  const core = liveDisplay<ProgressState>(
+    initial,
+    progressBundle,
+    { "text/plain": "" },
+    ms,
+    (s) => progressBundle(s)["text/plain"] as string,
+  );
+  let last = initial;
+  return {
+    displayId: core.displayId,
+    update(text: string, fraction?: number) {
+      last = progressState(text, fraction);
+      return core.update(last);
+    },
+    done(text?: string, fraction?: number) {
+      if (text === undefined && fraction === undefined) return core.done();
+      return core.done(progressState(text ?? last.text, fraction ?? last.fraction));
+    },
+  };
+}
+
+/** What the progress callbacks read from a training run's context. */
+export interface ProgressContext {
+  /** The run's settings: the epoch limit. */
+  readonly params: { readonly epochs: number };
+  /** The records so far, one per finished epoch. */
+  readonly history: { readonly epochs: readonly EpochRecord[] };
+  /** Why training stopped, if a callback stopped it. */
+  readonly stopReason?: string;
+}
+
+/** A training callback that shows progress (the hooks `fit` calls). */
+export interface ProgressCallback {
+  /** Opens the display. */
+  onTrainBegin(ctx: ProgressContext): void;
+  /** Shows the epoch just finished. */
+  onEpochEnd(log: EpochRecord & { seconds?: number }, ctx: ProgressContext): Promise<void>;
+  /** Shows the final state and closes the display. */
+  onTrainEnd(ctx: ProgressContext): Promise<void>;
+}
+
+/**
+ * A training callback that shows a run's progress in one notebook output, updated in place:
+ * `"line"` a progress bar with the latest epoch's numbers, `"chart"` the learning curves so
+ * far. Refreshes are throttled as {@link liveChart} describes and the final state is always
+ * shown, with the reason training stopped, if any. It has the shape of the training module's
+ * progress factory, so `setProgressFactory(notebookProgress)` makes `fit` use it.
+ *
+ * @param kind "line" or "chart".
+ * @param options The shortest time between refreshes.
+ * @returns The callback (one per training run).
+ *
+ * @example Driven by hand the way `fit` drives it
+ * ```ts
+ * import { notebookProgress } from "./live.ts";
+ * const cb = notebookProgress("chart");
+ * const epochs: { epoch: number; loss: number }[] = [];
+ * const ctx = { params: { epochs: 3 }, history: { epochs } };
+ * cb.onTrainBegin(ctx);
+ * for (let epoch = 1; epoch <= 3; epoch++) {
+ *   epochs.push({ epoch, loss: 1 / epoch });
+ *   await cb.onEpochEnd(epochs[epochs.length - 1], ctx);
+ * }
+ * await cb.onTrainEnd(ctx);
+ * ```
+ */
+export function notebookProgress(
+  kind: "line" | "chart",
+  options: LiveOptions = {},
+): ProgressCallback {
+  checkOneOf(kind, "kind", ["line", "chart"]);
+  minIntervalOf(options, 0);
+  let line: ProgressLine | undefined;
+  let live: LiveChart | undefined;
+  const curves = (ctx: ProgressContext, title: string, subtitle?: string) =>
+    learningCurves(ctx.history.epochs, { title, subtitle });
+  return {
+    onTrainBegin(ctx) {
+      if (kind === "line") line = progressLine(`training for ${ctx.params.epochs} epochs`, options);
+      else live = liveChart(undefined, options);
+    },
+    async onEpochEnd(log, ctx) {
+      const epochs = ctx.params.epochs;
+      if (line) await line.update(formatEpochLine(log, epochs), Math.min(1, log.epoch / epochs));
+      if (live && ctx.history.epochs.length > 0) {
+        await live.update(curves(ctx, `Training: epoch ${log.epoch} of ${epochs}`));
+      }
+    },
+    async onTrainEnd(ctx) {
+      const last = ctx.history.epochs[ctx.history.epochs.length - 1];
+      const epochs = ctx.params.epochs;
+      const text = [last ? formatEpochLine(last, epochs) : "no epoch finished", ctx.stopReason]
+        .filter(Boolean).join("  |  ");
+      if (line) await line.done(text, last ? Math.min(1, last.epoch / epochs) : 0);
+      if (live) {
+        await live.done(
+          last ? curves(ctx, "Learning curves", ctx.stopReason || undefined) : undefined,
+        );
+      }
+      line = undefined;
+      live = undefined;
+    },
+  };
+}

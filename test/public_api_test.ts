@@ -1,0 +1,130 @@
+/** What lessons see of lib: the names `lib/mod.ts` exports and how its functions take options. */
+import assert from "node:assert/strict";
+import * as backend from "../lib/backend.ts";
+import * as charts from "../lib/charts.ts";
+import * as display from "../lib/display.ts";
+import * as live from "../lib/live.ts";
+
+// The option checks are reached through the modules that define them, so they run even while
+// another module that lib/mod.ts re-exports is being changed.
+const lib = { ...backend, ...charts, ...display, ...live };
+
+Deno.test("lib/mod.ts exports no _-prefixed name", async () => {
+  const mod = await import("../lib/mod.ts");
+  const hidden = Object.keys(mod).filter((name) => name.startsWith("_")).sort();
+  assert.deepEqual(hidden, [], `private names a lesson could reach: ${hidden.join(", ")}`);
+});
+
+const SPEC: charts.VegaLiteSpec = {
+  $schema: charts.VEGA_LITE_SCHEMA,
+  data: { values: [{ a: 1, b: 2 }, { a: 2, b: 3 }] },
+  mark: "line",
+  encoding: { x: { field: "a", type: "quantitative" }, y: { field: "b", type: "quantitative" } },
+};
+const EPOCHS = [{ epoch: 1, loss: 0.9 }, { epoch: 2, loss: 0.5 }];
+const GRID = [0, 1].flatMap((x1) => [0, 1].map((x2) => ({ x1, x2, p: x1 })));
+const LAMBDA_ROWS = [{ lambda: 0, train: 0.9, test: 0.8 }, {
+  lambda: 0.1,
+  train: 0.85,
+  test: 0.84,
+}];
+const PATH_ROWS = [
+  { lambda: 0.01, weight: "w1", value: 0.5 },
+  { lambda: 0.1, weight: "w1", value: 0.2 },
+];
+
+/**
+ * One row per public function that takes an options object: the call with extra options, a
+ * misspelt option name and the valid name it stands for, and a value valid for that option.
+ */
+const OPTION_CALLS: [string, (extra: object) => unknown, string, string, unknown][] = [
+  ["learningCurves", (o) => lib.learningCurves(EPOCHS, o), "titel", "title", "Loss"],
+  [
+    "decisionBoundary",
+    (o) => lib.decisionBoundary([{ title: "a", grid: GRID }], o),
+    "colums",
+    "columns",
+    2,
+  ],
+  [
+    "weightDistribution",
+    (o) => lib.weightDistribution([{ name: "w", values: [1, 2, 3] }], o),
+    "kinds",
+    "kind",
+    "histogram",
+  ],
+  [
+    "metricBars",
+    (o) => lib.metricBars([{ model: "m", metric: "acc", value: 0.9 }], o),
+    "heigth",
+    "height",
+    200,
+  ],
+  ["tableView", (o) => lib.tableView([{ a: 1 }], o), "maxrows", "maxRows", 3],
+  [
+    "lineChart",
+    (o) => lib.lineChart([{ a: 1, b: 2 }], { x: "a", y: "b", ...o }),
+    "logy",
+    "logY",
+    true,
+  ],
+  ["scatter", (o) => lib.scatter([{ x1: 0, x2: 1, label: 0 }], o), "pointsize", "pointSize", 9],
+  [
+    "heatmap",
+    (o) => lib.heatmap([{ r: "a", c: "b", v: 1 }], { x: "c", y: "r", value: "v", ...o }),
+    "cellsize",
+    "cellSize",
+    9,
+  ],
+  [
+    "activationHistograms",
+    (o) =>
+      lib.activationHistograms([{ layer: "d", histogram: [{ start: 0, end: 1, count: 2 }] }], o),
+    "column",
+    "columns",
+    2,
+  ],
+  [
+    "regularizationPathChart",
+    (o) => lib.regularizationPathChart(PATH_ROWS, o),
+    "highlights",
+    "highlight",
+    ["w1"],
+  ],
+  [
+    "networkDiagram",
+    (o) => lib.networkDiagram([{ title: "net", layers: [[[1, -1]]] }], o),
+    "maxStroke",
+    "maxStrokeWidth",
+    3,
+  ],
+  ["accuracyVsLambda", (o) => lib.accuracyVsLambda(LAMBDA_ROWS, o), "metric", "metrics", ["train"]],
+  ["show", (o) => lib.show(SPEC, o), "displayID", "displayId", "d"],
+  ["liveChart", (o) => lib.liveChart(SPEC, o).done(), "minIntervall", "minInterval", 1],
+  ["progressLine", (o) => lib.progressLine("x", o).done(), "interval", "minInterval", 1],
+  ["notebookProgress", (o) => lib.notebookProgress("line", o), "min_interval", "minInterval", 1],
+  ["setup", (o) => lib.setup(1, { backend: "cpu", ...o }), "seeds", "backend", "cpu"],
+];
+
+Deno.test("a misspelt option is a TypeError naming it and listing the valid ones", async (t) => {
+  const log = console.log;
+  console.log = () => {}; // show() outside the kernel prints a line per chart
+  try {
+    for (const [name, call, wrong, valid, value] of OPTION_CALLS) {
+      await t.step(name, async () => {
+        await call({ [valid]: value }); // the row's data and the valid option are accepted
+        let error: unknown;
+        try {
+          await call({ [wrong]: value });
+        } catch (e) {
+          error = e;
+        }
+        assert.ok(error instanceof TypeError, `${name} accepted ${wrong}: ${String(error)}`);
+        assert.ok(error.message.includes(JSON.stringify(wrong)), error.message);
+        assert.match(error.message, new RegExp(`\\b${valid}\\b`), error.message);
+      });
+    }
+  } finally {
+    console.log = log;
+  }
+});
