@@ -5,9 +5,17 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { seedOr } from "./_random.ts";
+import {
+  checkBoolean,
+  checkInterval,
+  checkOneOf,
+  checkOptions,
+  checkPositiveInt,
+  describe,
+} from "./_validate.ts";
 import { invertedDropout } from "./dropout.ts";
-import { _checkOptions } from "./model.ts";
-import { _seedOr, makeRng } from "./random.ts";
+import { makeRng } from "./random.ts";
 
 /** One bin of a histogram: values in [start, end) (the last bin includes its end). */
 export interface HistogramBin {
@@ -79,21 +87,23 @@ export interface ActivationStatsOptions {
 
 const NONLINEAR_CLASSES = ["Activation", "LeakyReLU", "ReLU", "ELU", "Softmax"];
 
-function _activationOf(layer: tf.layers.Layer): string | undefined {
+const LAYER_CHOICES = ["all", "activations"] as const;
+
+function activationOf(layer: tf.layers.Layer): string | undefined {
   const cls = layer.getClassName();
   if (cls === "LeakyReLU") return "leakyRelu";
   const act = (layer.getConfig() as { activation?: unknown }).activation;
   return typeof act === "string" ? act : undefined;
 }
 
-function _isActivationOutput(layer: tf.layers.Layer): boolean {
+function isActivationOutput(layer: tf.layers.Layer): boolean {
   const cls = layer.getClassName();
   if (NONLINEAR_CLASSES.includes(cls)) return true;
-  return cls === "Dense" && _activationOf(layer) !== "linear";
+  return cls === "Dense" && activationOf(layer) !== "linear";
 }
 
 /** Statistics and histogram of a [m, n] block of values. */
-function _summarize(
+function summarize(
   values: Float32Array | Float64Array,
   m: number,
   n: number,
@@ -198,37 +208,19 @@ export function activationStats(
   if (!(model instanceof tf.Sequential)) {
     throw new TypeError(
       `model must be a tf.Sequential (e.g. from mlp()), got ${
-        model instanceof tf.LayersModel ? "a functional LayersModel" : String(model)
+        model instanceof tf.LayersModel ? "a functional LayersModel" : describe(model)
       }`,
     );
   }
-  _checkOptions(options, ["training", "seed", "bins", "range", "layers"]);
-  const training = options.training ?? false;
-  if (typeof training !== "boolean") {
-    throw new TypeError(`training must be a boolean, got ${String(training)}`);
-  }
-  const bins = options.bins ?? 30;
-  if (typeof bins !== "number" || !Number.isInteger(bins) || bins < 1) {
-    throw new RangeError(`bins must be a positive integer, got ${String(bins)}`);
-  }
-  const range = options.range;
-  if (
-    range !== undefined &&
-    (!Array.isArray(range) || range.length !== 2 ||
-      !range.every((v) => typeof v === "number" && Number.isFinite(v)) || !(range[0] < range[1]))
-  ) {
-    throw new RangeError(
-      `range must be [lo, hi] with finite lo < hi, got ${JSON.stringify(range)}`,
-    );
-  }
-  const which = options.layers ?? "all";
-  if (which !== "all" && which !== "activations") {
-    throw new RangeError(`layers must be "all" or "activations", got ${JSON.stringify(which)}`);
-  }
+  const o = checkOptions(options, ["training", "seed", "bins", "range", "layers"]);
+  const training = checkBoolean(o.training ?? false, "options.training");
+  const bins = checkPositiveInt(o.bins ?? 30, "options.bins");
+  const range = o.range === undefined ? undefined : checkInterval(o.range, "options.range");
+  const which = checkOneOf(o.layers ?? "all", "options.layers", LAYER_CHOICES);
   const inDim = model.inputs[0].shape[1];
   const x = X instanceof tf.Tensor ? X : Array.isArray(X) ? undefined : null;
   if (x === null) {
-    throw new TypeError(`X must be a 2-D tensor or an array of rows, got ${String(X)}`);
+    throw new TypeError(`X must be a 2-D tensor or an array of rows, got ${describe(X)}`);
   }
   if (x && x.rank !== 2) {
     throw new RangeError(`X must be 2-D [examples, features], got shape [${x.shape}]`);
@@ -237,7 +229,7 @@ export function activationStats(
   if (cols !== inDim) {
     throw new RangeError(`X must have ${inDim} columns (the model's input size), got ${cols}`);
   }
-  const rng = makeRng(_seedOr(options.seed));
+  const rng = makeRng(seedOr(o.seed));
 
   // Batch norm in training mode updates its moving statistics: keep copies to put back.
   const saved = training
@@ -262,14 +254,14 @@ export function activationStats(
         } else {
           a = layer.apply(a, { training }) as tf.Tensor;
         }
-        if (which === "activations" && !_isActivationOutput(layer)) return;
+        if (which === "activations" && !isActivationOutput(layer)) return;
         const [m, n] = a.shape;
         out.push({
           index,
           layer: layer.name,
           className: cls,
-          activation: _activationOf(layer),
-          ..._summarize(a.dataSync() as Float32Array, m, n, bins, range),
+          activation: activationOf(layer),
+          ...summarize(a.dataSync() as Float32Array, m, n, bins, range),
         });
       });
     });

@@ -22,7 +22,15 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { _checkOptions } from "./model.ts";
+import {
+  checkBoolean,
+  checkInRange,
+  checkNonNegative,
+  checkOneOf,
+  checkOptions,
+  checkPositiveInt,
+  describe,
+} from "./_validate.ts";
 
 /** Which meaning `momentum` has: the weight of the old value (Keras) or of the new one (PyTorch). */
 export type MomentumConvention = "keras" | "pytorch";
@@ -91,31 +99,19 @@ const DEFAULTS: Record<
   pytorch: { momentum: 0.1, epsilon: 1e-5, unbiased: true },
 };
 
-function _describe(value: unknown): string {
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
+const CONVENTIONS: readonly MomentumConvention[] = ["keras", "pytorch"];
+
+/** A momentum in [0, 1], its message saying which convention it was read in. */
+function checkMomentum(value: unknown, convention: MomentumConvention, name = "momentum"): number {
+  const meaning = convention === "keras"
+    ? "the weight of the old running value, Keras/tfjs convention, typically 0.99"
+    : "the weight of the new batch value, PyTorch convention, typically 0.1";
+  return checkInRange(value, name, 0, 1, {}, meaning);
 }
 
-function _checkConvention(value: unknown): MomentumConvention {
-  if (value !== "keras" && value !== "pytorch") {
-    throw new RangeError(`convention must be "keras" or "pytorch", got ${_describe(value)}`);
-  }
-  return value;
-}
-
-function _checkMomentum(value: unknown, convention: MomentumConvention, name = "momentum"): number {
-  if (typeof value !== "number" || !(value >= 0 && value <= 1)) {
-    const meaning = convention === "keras"
-      ? "the weight of the old running value, Keras/tfjs convention, typically 0.99"
-      : "the weight of the new batch value, PyTorch convention, typically 0.1";
-    throw new RangeError(`${name} must be in [0, 1] (${meaning}), got ${_describe(value)}`);
-  }
-  return value;
-}
-
-function _checkVector(value: unknown, name: string, length?: number): number[] {
+function checkVector(value: unknown, name: string, length?: number): number[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== "number" || !Number.isFinite(v))) {
-    throw new TypeError(`${name} must be an array of finite numbers, got ${_describe(value)}`);
+    throw new TypeError(`${name} must be an array of finite numbers, got ${describe(value)}`);
   }
   if (length !== undefined && value.length !== length) {
     throw new RangeError(
@@ -126,7 +122,7 @@ function _checkVector(value: unknown, name: string, length?: number): number[] {
 }
 
 /** The rows of a 2-D tensor or array as one flat Float64Array, with its shape. */
-function _matrix(x: unknown, name = "x"): { data: Float64Array; m: number; n: number } {
+function matrix(x: unknown, name = "x"): { data: Float64Array; m: number; n: number } {
   if (x instanceof tf.Tensor) {
     if (x.rank !== 2) {
       throw new RangeError(`${name} must be 2-D [examples, features], got shape [${x.shape}]`);
@@ -135,7 +131,7 @@ function _matrix(x: unknown, name = "x"): { data: Float64Array; m: number; n: nu
   }
   if (!Array.isArray(x) || x.length === 0 || x.some((r) => !Array.isArray(r))) {
     throw new TypeError(
-      `${name} must be a 2-D tensor or a non-empty array of rows, got ${_describe(x)}`,
+      `${name} must be a 2-D tensor or a non-empty array of rows, got ${describe(x)}`,
     );
   }
   const n = (x[0] as unknown[]).length;
@@ -146,7 +142,7 @@ function _matrix(x: unknown, name = "x"): { data: Float64Array; m: number; n: nu
     }
     row.forEach((v, j) => {
       if (typeof v !== "number") {
-        throw new TypeError(`${name}[${i}][${j}] must be a number, got ${_describe(v)}`);
+        throw new TypeError(`${name}[${i}][${j}] must be a number, got ${describe(v)}`);
       }
       data[i * n + j] = v;
     });
@@ -154,7 +150,7 @@ function _matrix(x: unknown, name = "x"): { data: Float64Array; m: number; n: nu
   return { data, m: x.length, n };
 }
 
-function _stats(data: Float64Array, m: number, n: number): BatchStatistics {
+function computeStats(data: Float64Array, m: number, n: number): BatchStatistics {
   const mean = new Array<number>(n).fill(0), variance = new Array<number>(n).fill(0);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) mean[j] += data[i * n + j];
   for (let j = 0; j < n; j++) mean[j] /= m;
@@ -173,7 +169,7 @@ function _stats(data: Float64Array, m: number, n: number): BatchStatistics {
  * @param x A batch [examples, features], as a tensor or rows.
  * @returns Means, variances and the batch size.
  *
- * @example
+ * @example Two examples of two features, the second constant
  * ```ts
  * import { batchStatistics } from "./batch_norm.ts";
  * const { mean, variance, unbiasedVariance } = batchStatistics([[1, 10], [3, 10]]);
@@ -183,8 +179,8 @@ function _stats(data: Float64Array, m: number, n: number): BatchStatistics {
  * ```
  */
 export function batchStatistics(x: tf.Tensor | number[][]): BatchStatistics {
-  const { data, m, n } = _matrix(x);
-  return _stats(data, m, n);
+  const { data, m, n } = matrix(x);
+  return computeStats(data, m, n);
 }
 
 /**
@@ -194,7 +190,7 @@ export function batchStatistics(x: tf.Tensor | number[][]): BatchStatistics {
  * @param numFeatures The number of features (units) the layer normalizes.
  * @returns A new state.
  *
- * @example
+ * @example γ = 1 and running mean 0 for three features
  * ```ts
  * import { initBatchNormState } from "./batch_norm.ts";
  * const s = initBatchNormState(3);
@@ -202,9 +198,7 @@ export function batchStatistics(x: tf.Tensor | number[][]): BatchStatistics {
  * ```
  */
 export function initBatchNormState(numFeatures: number): BatchNormState {
-  if (typeof numFeatures !== "number" || !Number.isInteger(numFeatures) || numFeatures < 1) {
-    throw new RangeError(`numFeatures must be a positive integer, got ${_describe(numFeatures)}`);
-  }
+  checkPositiveInt(numFeatures, "numFeatures");
   const fill = (v: number) => new Array<number>(numFeatures).fill(v);
   return { gamma: fill(1), beta: fill(0), runningMean: fill(0), runningVariance: fill(1) };
 }
@@ -241,11 +235,15 @@ export function updateRunningAverage(
   batch: number[],
   options: RunningAverageOptions = {},
 ): number[] {
-  _checkOptions(options, ["convention", "momentum"]);
-  const convention = _checkConvention(options.convention ?? "keras");
-  const momentum = _checkMomentum(options.momentum ?? DEFAULTS[convention].momentum, convention);
-  _checkVector(running, "running");
-  _checkVector(batch, "batch", running.length);
+  const o = checkOptions(options, ["convention", "momentum"]);
+  const convention = checkOneOf(o.convention ?? "keras", "options.convention", CONVENTIONS);
+  const momentum = checkMomentum(
+    o.momentum ?? DEFAULTS[convention].momentum,
+    convention,
+    "options.momentum",
+  );
+  checkVector(running, "running");
+  checkVector(batch, "batch", running.length);
   const oldWeight = convention === "keras" ? momentum : 1 - momentum;
   return running.map((r, j) => oldWeight * r + (1 - oldWeight) * batch[j]);
 }
@@ -264,7 +262,7 @@ export function updateRunningAverage(
  * ```
  */
 export function kerasMomentum(momentum: number): number {
-  return 1 - _checkMomentum(momentum, "pytorch");
+  return 1 - checkMomentum(momentum, "pytorch");
 }
 
 /**
@@ -281,7 +279,7 @@ export function kerasMomentum(momentum: number): number {
  * ```
  */
 export function pytorchMomentum(momentum: number): number {
-  return 1 - _checkMomentum(momentum, "keras");
+  return 1 - checkMomentum(momentum, "keras");
 }
 
 /**
@@ -319,50 +317,51 @@ export function batchNorm(
   state: BatchNormState,
   options: BatchNormOptions,
 ): BatchNormResult {
-  _checkOptions(options, [
+  const o = checkOptions(options, [
     "training",
     "convention",
     "momentum",
     "epsilon",
     "unbiasedRunningVariance",
   ]);
-  if (typeof options.training !== "boolean") {
+  if (typeof o.training !== "boolean") {
     throw new TypeError(
       `options.training must be true (batch statistics) or false (running statistics), got ${
-        _describe(options.training)
+        describe(o.training)
       }`,
     );
   }
-  const convention = _checkConvention(options.convention ?? "keras");
+  const convention = checkOneOf(o.convention ?? "keras", "options.convention", CONVENTIONS);
   const defaults = DEFAULTS[convention];
-  const momentum = _checkMomentum(options.momentum ?? defaults.momentum, convention);
-  const epsilon = options.epsilon ?? defaults.epsilon;
-  if (typeof epsilon !== "number" || !(epsilon >= 0) || !Number.isFinite(epsilon)) {
-    throw new RangeError(`epsilon must be a finite number >= 0, got ${_describe(epsilon)}`);
-  }
-  const unbiased = options.unbiasedRunningVariance ?? defaults.unbiased;
-  if (typeof unbiased !== "boolean") {
-    throw new TypeError(`unbiasedRunningVariance must be a boolean, got ${_describe(unbiased)}`);
-  }
-  const { data, m, n } = _matrix(x);
+  const momentum = checkMomentum(
+    o.momentum ?? defaults.momentum,
+    convention,
+    "options.momentum",
+  );
+  const epsilon = checkNonNegative(o.epsilon ?? defaults.epsilon, "options.epsilon");
+  const unbiased = checkBoolean(
+    o.unbiasedRunningVariance ?? defaults.unbiased,
+    "options.unbiasedRunningVariance",
+  );
+  const { data, m, n } = matrix(x);
   if (typeof state !== "object" || state === null) {
-    throw new TypeError(`state must be a BatchNormState object, got ${_describe(state)}`);
+    throw new TypeError(`state must be a BatchNormState object, got ${describe(state)}`);
   }
-  const gamma = _checkVector(state.gamma, "state.gamma", n);
-  const beta = _checkVector(state.beta, "state.beta", n);
-  const runningMean = _checkVector(state.runningMean, "state.runningMean", n);
-  const runningVariance = _checkVector(state.runningVariance, "state.runningVariance", n);
+  const gamma = checkVector(state.gamma, "state.gamma", n);
+  const beta = checkVector(state.beta, "state.beta", n);
+  const runningMean = checkVector(state.runningMean, "state.runningMean", n);
+  const runningVariance = checkVector(state.runningVariance, "state.runningVariance", n);
   if (runningVariance.some((v) => v < 0)) {
     throw new RangeError("state.runningVariance must hold variances >= 0");
   }
 
   let mean: number[], variance: number[];
   let next: BatchNormState;
-  if (options.training) {
+  if (o.training) {
     if (m < 2 && epsilon === 0) {
       throw new RangeError("a training batch of 1 example needs epsilon > 0 (its variance is 0)");
     }
-    const stats = _stats(data, m, n);
+    const stats = computeStats(data, m, n);
     mean = stats.mean;
     variance = stats.variance;
     const averaged = unbiased ? (m > 1 ? stats.unbiasedVariance : stats.variance) : stats.variance;
@@ -440,7 +439,7 @@ export function readBatchNormLayer(layer: tf.layers.Layer): BatchNormLayerState 
         typeof layer === "object" && layer !== null &&
           typeof (layer as { getClassName?: unknown }).getClassName === "function"
           ? layer.getClassName()
-          : _describe(layer)
+          : describe(layer)
       }`,
     );
   }
@@ -449,7 +448,7 @@ export function readBatchNormLayer(layer: tf.layers.Layer): BatchNormLayerState 
   if (cfg.axis !== -1 && cfg.axis !== 1) {
     throw new RangeError(
       `layer ${layer.name} must normalize the features of a 2-D input (axis -1 or 1), got axis ${
-        _describe(cfg.axis)
+        describe(cfg.axis)
       }`,
     );
   }

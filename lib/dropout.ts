@@ -21,8 +21,16 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { _checkOptions } from "./model.ts";
-import { _seedOr, makeRng } from "./random.ts";
+import { checkKeepProb, checkRate, resolveKeepProb } from "./_dropout_probability.ts";
+import {
+  checkNonEmptyArray,
+  checkOptions,
+  checkPositiveInt,
+  checkTensor,
+  describe,
+} from "./_validate.ts";
+import { seedOr } from "./_random.ts";
+import { makeRng } from "./random.ts";
 
 /** The dropout probability, given one way or the other: exactly one of the two fields. */
 export interface DropoutProbability {
@@ -44,48 +52,6 @@ export interface DropoutOptions extends DropoutMaskOptions {
   training: boolean;
 }
 
-function _describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
-function _checkRateValue(rate: unknown, name = "rate"): number {
-  if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) {
-    throw new RangeError(
-      `${name} (the probability of dropping a unit) must be in [0, 1), got ${_describe(rate)}`,
-    );
-  }
-  return rate;
-}
-
-function _checkKeepProbValue(keepProb: unknown, name = "keepProb"): number {
-  if (typeof keepProb !== "number" || !(keepProb > 0 && keepProb <= 1)) {
-    throw new RangeError(
-      `${name} (the probability of keeping a unit) must be in (0, 1], got ${_describe(keepProb)}`,
-    );
-  }
-  return keepProb;
-}
-
-/**
- * The keep probability from `{ rate }` or `{ keepProb }`, checking that exactly one is given.
- */
-export function _resolveKeepProb(options: DropoutProbability): number {
-  const hasRate = options.rate !== undefined, hasKeep = options.keepProb !== undefined;
-  if (hasRate && hasKeep) {
-    throw new TypeError(
-      `give either rate (drop probability) or keepProb (keep probability), not both; got rate ${
-        _describe(options.rate)
-      } and keepProb ${_describe(options.keepProb)}`,
-    );
-  }
-  if (!hasRate && !hasKeep) {
-    throw new TypeError(
-      "options must give rate (the probability of dropping a unit) or keepProb (of keeping it)",
-    );
-  }
-  return hasRate ? 1 - _checkRateValue(options.rate) : _checkKeepProbValue(options.keepProb);
-}
-
 /**
  * Converts a dropout rate (drop probability, as tfjs and Keras take it) to a keep probability:
  * keepProb = 1 − rate.
@@ -100,7 +66,7 @@ export function _resolveKeepProb(options: DropoutProbability): number {
  * ```
  */
 export function keepProbFromRate(rate: number): number {
-  return 1 - _checkRateValue(rate);
+  return 1 - checkRate(rate);
 }
 
 /**
@@ -116,29 +82,22 @@ export function keepProbFromRate(rate: number): number {
  * ```
  */
 export function rateFromKeepProb(keepProb: number): number {
-  return 1 - _checkKeepProbValue(keepProb);
+  return 1 - checkKeepProb(keepProb);
 }
 
-function _checkTensor(x: unknown, name: string): tf.Tensor {
-  if (!(x instanceof tf.Tensor)) {
-    throw new TypeError(`${name} must be a tensor, got ${_describe(x)}`);
+/** Throws unless `x` is a live float32 tensor. */
+function checkFloatTensor(x: unknown, name: string): tf.Tensor {
+  const t = checkTensor<tf.Tensor>(x, name);
+  if (t.dtype !== "float32") {
+    throw new TypeError(`${name} must be a float32 tensor, got dtype ${t.dtype}`);
   }
-  if (x.dtype !== "float32") {
-    throw new TypeError(`${name} must be a float32 tensor, got dtype ${x.dtype}`);
-  }
-  return x;
+  return t;
 }
 
-function _checkShape(shape: unknown): number[] {
-  if (
-    !Array.isArray(shape) || shape.length === 0 ||
-    shape.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 1)
-  ) {
-    throw new TypeError(
-      `shape must be a non-empty array of positive integers, got ${JSON.stringify(shape)}`,
-    );
-  }
-  return shape;
+function checkShape(shape: unknown): number[] {
+  const dims = checkNonEmptyArray<number>(shape, "shape", "positive integers");
+  dims.forEach((d, i) => checkPositiveInt(d, `shape[${i}]`));
+  return dims;
 }
 
 /**
@@ -160,35 +119,35 @@ function _checkShape(shape: unknown): number[] {
  * ```
  */
 export function dropoutMask(shape: number[], options: DropoutMaskOptions): tf.Tensor {
-  const dims = _checkShape(shape);
-  _checkOptions(options, ["rate", "keepProb", "seed"]);
-  const keepProb = _resolveKeepProb(options);
-  const rng = makeRng(_seedOr(options.seed));
+  const dims = checkShape(shape);
+  const o = checkOptions(options, ["rate", "keepProb", "seed"]);
+  const keepProb = resolveKeepProb(o);
+  const rng = makeRng(seedOr(o.seed));
   const size = dims.reduce((a, b) => a * b, 1);
   const values = new Float32Array(size);
   for (let i = 0; i < size; i++) values[i] = rng.next() < keepProb ? 1 : 0;
   return tf.tensor(values, dims, "float32");
 }
 
-function _dropout(
+function dropout(
   x: tf.Tensor,
   options: DropoutOptions,
   name: string,
   scaleTrain: (keepProb: number) => number,
   scaleInfer: (keepProb: number) => number,
 ): tf.Tensor {
-  _checkTensor(x, "x");
-  _checkOptions(options, ["rate", "keepProb", "seed", "training"]);
-  if (typeof options.training !== "boolean") {
+  checkFloatTensor(x, "x");
+  const o = checkOptions(options, ["rate", "keepProb", "seed", "training"]);
+  if (typeof o.training !== "boolean") {
     throw new TypeError(
       `${name} options.training must be true (draw a mask) or false (inference), got ${
-        _describe(options.training)
+        describe(o.training)
       }`,
     );
   }
-  const keepProb = _resolveKeepProb(options);
-  if (!options.training) return tf.tidy(() => tf.mul(x, scaleInfer(keepProb)));
-  const mask = dropoutMask(x.shape, { keepProb, seed: options.seed });
+  const keepProb = resolveKeepProb(o);
+  if (!o.training) return tf.tidy(() => tf.mul(x, scaleInfer(keepProb)));
+  const mask = dropoutMask(x.shape, { keepProb, seed: o.seed });
   return tf.tidy(() => {
     const out = tf.mul(tf.mul(x, mask), scaleTrain(keepProb));
     mask.dispose();
@@ -218,7 +177,7 @@ function _dropout(
  * ```
  */
 export function invertedDropout(x: tf.Tensor, options: DropoutOptions): tf.Tensor {
-  return _dropout(x, options, "invertedDropout", (p) => 1 / p, () => 1);
+  return dropout(x, options, "invertedDropout", (p) => 1 / p, () => 1);
 }
 
 /**
@@ -243,5 +202,5 @@ export function invertedDropout(x: tf.Tensor, options: DropoutOptions): tf.Tenso
  * ```
  */
 export function originalDropout(x: tf.Tensor, options: DropoutOptions): tf.Tensor {
-  return _dropout(x, options, "originalDropout", () => 1, (p) => p);
+  return dropout(x, options, "originalDropout", () => 1, (p) => p);
 }

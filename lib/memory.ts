@@ -4,6 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { describe } from "./_validate.ts";
 
 /** Anything {@link dispose} frees. */
 export type Disposable = tf.Tensor | tf.LayersModel | { X: tf.Tensor; y: tf.Tensor } | undefined;
@@ -13,10 +14,12 @@ export type Disposable = tf.Tensor | tf.LayersModel | { X: tf.Tensor; y: tf.Tens
  * one model per fold or per λ keeps `tf.memory().numTensors` flat. `undefined` is skipped.
  *
  * @param items What to free.
+ * @returns Nothing: every item is freed.
  *
- * @example
+ * @example A model's worth of tensors, freed in one call
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+import { describe } from "./_validate.ts";
  * import { dispose } from "./memory.ts";
  * const before = tf.memory().numTensors;
  * const data = { X: tf.zeros([4, 2]), y: tf.ones([4, 1]) };
@@ -37,7 +40,7 @@ export function dispose(...items: Disposable[]): void {
       item.y.dispose();
     } else {
       throw new TypeError(
-        `items[${i}] must be a tensor, a model or an {X, y} pair of tensors, got ${typeof item}`,
+        `items[${i}] must be a tensor, a model or an {X, y} pair of tensors, got ${describe(item)}`,
       );
     }
   });

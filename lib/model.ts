@@ -5,8 +5,18 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { checkOptions } from "./_validate.ts";
-import { _seedOr, makeRng } from "./random.ts";
+import { checkRate } from "./_dropout_probability.ts";
+import { seedOr } from "./_random.ts";
+import {
+  checkModel,
+  checkNonNegative,
+  checkOneOf,
+  checkOptions,
+  checkPositiveInt,
+  describe,
+  quoteList,
+} from "./_validate.ts";
+import { makeRng } from "./random.ts";
 
 /** A tfjs weight regularizer, e.g. `tf.regularizers.l2({ l2: 0.01 })`. */
 export type Regularizer = ReturnType<typeof tf.regularizers.l1l2>;
@@ -91,7 +101,7 @@ export interface MlpOptions {
   seed?: number;
 }
 
-const ACTIVATIONS: readonly string[] = [
+const ACTIVATIONS: readonly ActivationName[] = [
   "relu",
   "sigmoid",
   "tanh",
@@ -103,7 +113,7 @@ const ACTIVATIONS: readonly string[] = [
   "softplus",
 ];
 
-const INITIALIZERS: readonly string[] = [
+const INITIALIZERS: readonly InitializerName[] = [
   "zeros",
   "ones",
   "randomNormal",
@@ -117,7 +127,12 @@ const INITIALIZERS: readonly string[] = [
   "leCunNormal",
 ];
 
-/** @deprecated Moved to `_validate.ts` (`checkOptions`); kept until every module imports it there. */
+/** The fields an {@link InitializerSpec} may have. */
+const INITIALIZER_SETTINGS = ["name", "mean", "stddev", "minval", "maxval"];
+
+/**
+ * @deprecated Use `checkOptions` from `_validate.ts`; kept until every module imports it there.
+ */
 export function _checkOptions(
   options: unknown,
   allowed: readonly string[],
@@ -126,32 +141,7 @@ export function _checkOptions(
   checkOptions(options as object, allowed, name);
 }
 
-function _list(values: readonly string[]): string {
-  return values.map((v) => `"${v}"`).join(", ");
-}
-
-function _checkActivation(value: unknown, name: string): ActivationName {
-  if (typeof value !== "string" || !ACTIVATIONS.includes(value)) {
-    throw new RangeError(`${name} must be one of ${_list(ACTIVATIONS)}, got ${String(value)}`);
-  }
-  return value as ActivationName;
-}
-
-function _checkUnits(value: unknown, name: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
-function _checkRate(value: unknown, name: string): number {
-  if (typeof value !== "number" || !(value >= 0 && value < 1)) {
-    throw new RangeError(`${name} must be in [0, 1), got ${String(value)}`);
-  }
-  return value;
-}
-
-function _perLayer<T>(value: T | T[], count: number, name: string): T[] {
+function perHiddenLayer<T>(value: T | T[], count: number, name: string): T[] {
   if (!Array.isArray(value)) return Array.from({ length: count }, () => value);
   if (value.length !== count) {
     throw new RangeError(
@@ -161,7 +151,7 @@ function _perLayer<T>(value: T | T[], count: number, name: string): T[] {
   return value;
 }
 
-function _isSerializable(x: unknown): boolean {
+function isSerializable(x: unknown): boolean {
   return typeof x === "object" && x !== null &&
     typeof (x as { apply?: unknown }).apply === "function" &&
     typeof (x as { getClassName?: unknown }).getClassName === "function";
@@ -169,15 +159,17 @@ function _isSerializable(x: unknown): boolean {
 
 type InitFactory = (seed: number) => Initializer;
 
-function _initFactory(spec: MlpOptions["kernelInitializer"]): InitFactory {
-  if (_isSerializable(spec)) return () => spec as Initializer;
+function initFactory(spec: MlpOptions["kernelInitializer"]): InitFactory {
+  if (isSerializable(spec)) return () => spec as Initializer;
   const { name, ...settings }: InitializerSpec = typeof spec === "string"
     ? { name: spec }
-    : (spec as InitializerSpec | undefined) ?? { name: "glorotUniform" };
-  if (typeof name !== "string" || !INITIALIZERS.includes(name)) {
+    : spec === undefined
+    ? { name: "glorotUniform" }
+    : checkOptions(spec as InitializerSpec, INITIALIZER_SETTINGS, "kernelInitializer");
+  if (!INITIALIZERS.includes(name)) {
     throw new RangeError(
-      `kernelInitializer must be one of ${_list(INITIALIZERS)} or a tfjs initializer, got ${
-        String(name)
+      `kernelInitializer must be one of ${quoteList(INITIALIZERS)} or a tfjs initializer, got ${
+        describe(name)
       }`,
     );
   }
@@ -214,8 +206,8 @@ function _initFactory(spec: MlpOptions["kernelInitializer"]): InitFactory {
  * ```
  */
 export function mlp(inputDim: number, options: MlpOptions = {}): tf.Sequential {
-  _checkUnits(inputDim, "inputDim");
-  _checkOptions(options, [
+  checkPositiveInt(inputDim, "inputDim");
+  checkOptions(options, [
     "hidden",
     "activation",
     "outputUnits",
@@ -230,34 +222,32 @@ export function mlp(inputDim: number, options: MlpOptions = {}): tf.Sequential {
   ]);
   const hidden = options.hidden ?? [];
   if (!Array.isArray(hidden)) {
-    throw new TypeError(`hidden must be an array of layer sizes, got ${String(hidden)}`);
+    throw new TypeError(`hidden must be an array of layer sizes, got ${describe(hidden)}`);
   }
-  hidden.forEach((u, i) => _checkUnits(u, `hidden[${i}]`));
+  hidden.forEach((u, i) => checkPositiveInt(u, `hidden[${i}]`));
   const actOption = options.activation ?? "relu";
-  if (!Array.isArray(actOption)) _checkActivation(actOption, "activation");
-  const activations = _perLayer(actOption, hidden.length, "activation")
-    .map((a, i) => _checkActivation(a, `activation[${i}]`));
-  const outputUnits = _checkUnits(options.outputUnits ?? 1, "outputUnits");
-  const outputActivation = _checkActivation(
+  if (!Array.isArray(actOption)) checkOneOf(actOption, "activation", ACTIVATIONS);
+  const activations = perHiddenLayer(actOption, hidden.length, "activation")
+    .map((a, i) => checkOneOf(a, `activation[${i}]`, ACTIVATIONS));
+  const outputUnits = checkPositiveInt(options.outputUnits ?? 1, "outputUnits");
+  const outputActivation = checkOneOf(
     options.outputActivation ?? "sigmoid",
     "outputActivation",
+    ACTIVATIONS,
   );
-  const rates = _perLayer(options.dropout ?? 0, hidden.length, "dropout")
-    .map((r, i) => _checkRate(r, Array.isArray(options.dropout) ? `dropout[${i}]` : "dropout"));
+  const rates = perHiddenLayer(options.dropout ?? 0, hidden.length, "dropout")
+    .map((r, i) => checkRate(r, Array.isArray(options.dropout) ? `dropout[${i}]` : "dropout"));
   const reg = options.kernelRegularizer;
-  if (reg !== undefined && !_isSerializable(reg)) {
+  if (reg !== undefined && !isSerializable(reg)) {
     throw new TypeError(
       `kernelRegularizer must be a tfjs regularizer such as tf.regularizers.l2({ l2: 0.01 }), got ${
-        String(reg)
+        describe(reg)
       }`,
     );
   }
-  const alpha = options.leakyReluAlpha ?? 0.3;
-  if (typeof alpha !== "number" || !(alpha >= 0)) {
-    throw new RangeError(`leakyReluAlpha must be a number >= 0, got ${String(alpha)}`);
-  }
-  const init = _initFactory(options.kernelInitializer);
-  const rng = makeRng(_seedOr(options.seed));
+  const alpha = checkNonNegative(options.leakyReluAlpha ?? 0.3, "leakyReluAlpha");
+  const init = initFactory(options.kernelInitializer);
+  const rng = makeRng(seedOr(options.seed));
   const nextSeed = () => rng.int(2147483647);
 
   const model = tf.sequential();
@@ -345,7 +335,7 @@ export interface ParamCount {
  * @param model A tfjs layers model.
  * @returns Totals and one entry per layer.
  *
- * @example
+ * @example A hidden layer of 10 units on 2 inputs
  * ```ts
  * import { countParams, mlp } from "./model.ts";
  * const model = mlp(2, { hidden: [10], seed: 1 });
@@ -355,9 +345,7 @@ export interface ParamCount {
  * ```
  */
 export function countParams(model: tf.LayersModel): ParamCount {
-  if (!(model instanceof tf.LayersModel)) {
-    throw new TypeError(`model must be a tfjs LayersModel, got ${String(model)}`);
-  }
+  checkModel(model);
   const perLayer = model.layers.map((layer): LayerParams => {
     let weights = 0, biases = 0, nonTrainable = 0;
     for (const w of layer.weights) {

@@ -246,17 +246,20 @@ Deno.test("bad momenta, conventions and inputs give clear errors", () => {
   const cases: [() => unknown, RegExp][] = [
     [
       () => batchNorm(rows, state, { training: true, momentum: 1.5 }),
-      /momentum must be in \[0, 1\] \(the weight of the old running value, Keras\/tfjs convention, typically 0.99\), got 1.5/,
+      /options.momentum \(the weight of the old running value, Keras\/tfjs convention, typically 0.99\) must be a number in \[0, 1\], got 1.5/,
     ],
     [
       () => batchNorm(rows, state, { training: true, convention: "pytorch", momentum: -0.1 }),
-      /momentum must be in \[0, 1\] \(the weight of the new batch value, PyTorch convention, typically 0.1\), got -0.1/,
+      /options.momentum \(the weight of the new batch value, PyTorch convention, typically 0.1\) must be a number in \[0, 1\], got -0.1/,
     ],
-    [() => kerasMomentum(2), /momentum must be in \[0, 1\].*PyTorch.*got 2/],
-    [() => pytorchMomentum(Number.NaN), /momentum must be in \[0, 1\].*Keras.*got NaN/],
+    [() => kerasMomentum(2), /momentum \(.*PyTorch.*\) must be a number in \[0, 1\], got 2/],
+    [
+      () => pytorchMomentum(Number.NaN),
+      /momentum \(.*Keras.*\) must be a number in \[0, 1\], got NaN/,
+    ],
     [
       () => batchNorm(rows, state, { training: true, convention: "tf" as never }),
-      /convention must be "keras" or "pytorch", got "tf"/,
+      /options.convention must be one of "keras", "pytorch", got "tf"/,
     ],
     [
       () => batchNorm(rows, state, {} as never),
@@ -264,7 +267,7 @@ Deno.test("bad momenta, conventions and inputs give clear errors", () => {
     ],
     [
       () => batchNorm(rows, state, { training: true, epsilon: -1 }),
-      /epsilon must be a finite number >= 0, got -1/,
+      /options.epsilon must be a finite number >= 0, got -1/,
     ],
     [
       () => batchNorm(rows, initBatchNormState(3), { training: true }),

@@ -180,17 +180,17 @@ Deno.test("bad rates, keep probabilities and options give clear errors", () => {
   const cases: [() => unknown, RegExp][] = [
     [
       () => keepProbFromRate(1),
-      /rate \(the probability of dropping a unit\) must be in \[0, 1\), got 1/,
+      /rate \(the probability of dropping a unit\) must be a number in \[0, 1\), got 1/,
     ],
-    [() => keepProbFromRate(-0.1), /must be in \[0, 1\), got -0.1/],
+    [() => keepProbFromRate(-0.1), /must be a number in \[0, 1\), got -0.1/],
     [
       () => rateFromKeepProb(0),
-      /keepProb \(the probability of keeping a unit\) must be in \(0, 1\], got 0/,
+      /keepProb \(the probability of keeping a unit\) must be a number in \(0, 1\], got 0/,
     ],
     [() => rateFromKeepProb(1.5), /got 1.5/],
     [
       () => invertedDropout(x, { rate: 1.2, training: true }),
-      /rate .* must be in \[0, 1\), got 1.2/,
+      /rate .* must be a number in \[0, 1\), got 1.2/,
     ],
     [() => invertedDropout(x, { rate: Number.NaN, training: true }), /got NaN/],
     [() => invertedDropout(x, { keepProb: 0, training: true }), /keepProb .* got 0/],
@@ -205,7 +205,9 @@ Deno.test("bad rates, keep probabilities and options give clear errors", () => {
     ],
     [() => invertedDropout(x, { p: 0.5, training: true } as never), /no setting "p"/],
     [() => invertedDropout([1, 2] as never, { rate: 0.5, training: true }), /x must be a tensor/],
-    [() => dropoutMask([0, 2], { rate: 0.5 }), /shape must be a non-empty array of positive/],
+    [() => dropoutMask([0, 2], { rate: 0.5 }), /shape\[0\] must be a positive integer, got 0/],
+    [() => dropoutMask([], { rate: 0.5 }), /shape must be a non-empty array of positive integers/],
+    [() => invertedDropout(tf.ones([2], "int32"), { rate: 0.5, training: true }), /float32/],
   ];
   for (const [fn, message] of cases) assert.throws(fn, message);
   x.dispose();

@@ -19,6 +19,6 @@ Deno.test("dispose() frees tensors, {X, y} pairs and models", () => {
 Deno.test("dispose() names the item it cannot free", () => {
   assert.throws(() => dispose(tf.tidy(() => tf.scalar(1)), 5 as unknown as tf.Tensor), {
     name: "TypeError",
-    message: "items[1] must be a tensor, a model or an {X, y} pair of tensors, got number",
+    message: "items[1] must be a tensor, a model or an {X, y} pair of tensors, got 5",
   });
 });

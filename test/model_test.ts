@@ -139,12 +139,15 @@ Deno.test("mlp() rejects bad arguments with a clear message", () => {
   const cases: [() => unknown, RegExp][] = [
     [() => mlp(0), /inputDim must be a positive integer, got 0/],
     [() => mlp(2, { hidden: [4, 0] }), /hidden\[1\] must be a positive integer, got 0/],
-    [() => mlp(2, { activation: "relux" as "relu" }), /activation must be one of .*got relux/],
+    [() => mlp(2, { activation: "relux" as "relu" }), /activation must be one of .*got "relux"/],
     [
       () => mlp(2, { hidden: [3, 3], activation: ["relu", "relux" as "relu"] }),
       /activation\[1\] must be one of/,
     ],
-    [() => mlp(2, { hidden: [3], dropout: 1.2 }), /dropout must be in \[0, 1\), got 1.2/],
+    [
+      () => mlp(2, { hidden: [3], dropout: 1.2 }),
+      /dropout \(the probability of dropping a unit\) must be a number in \[0, 1\), got 1.2/,
+    ],
     [() => mlp(2, { hidden: [3, 3], activation: ["relu"] }), /one entry per hidden layer \(2\)/],
     [() => mlp(2, { kernelInitializer: "bogus" as "zeros" }), /kernelInitializer must be one of/],
     [
@@ -154,6 +157,12 @@ Deno.test("mlp() rejects bad arguments with a clear message", () => {
     [() => mlp(2, { outputUnits: 1.5 }), /outputUnits must be a positive integer, got 1.5/],
     [() => mlp(2, { seed: 0.5 }), /seed must be an integer, got 0.5/],
     [() => mlp(2, { hiden: [3] } as MlpOptions), /options has no setting "hiden"/],
+    [
+      () => mlp(2, { kernelInitializer: { name: "randomNormal", stdev: 0.1 } as never }),
+      /kernelInitializer has no setting "stdev"; the settings are name, mean, stddev/,
+    ],
+    [() => mlp(2, { leakyReluAlpha: -1 }), /leakyReluAlpha must be a finite number >= 0, got -1/],
+    [() => countParams({} as never), /model must be a tfjs LayersModel .*, got \{\}/],
   ];
   for (const [call, message] of cases) {
     assert.throws(call, (e: Error) =>
