@@ -26,7 +26,7 @@ export const EPSILON = 1e-7;
  * - categoricalCrossentropy: −Σ_k y log q̃, q̃ = clip(p / Σ_k p, ε, 1 − ε)
  * - meanSquaredError: mean_k (p − y)²
  */
-export function _perExampleLoss(loss: LossName, y: tf.Tensor, p: tf.Tensor): tf.Tensor1D {
+export function perExampleLoss(loss: LossName, y: tf.Tensor, p: tf.Tensor): tf.Tensor1D {
   return tf.tidy(() => {
     const last = p.rank - 1;
     if (loss === "meanSquaredError") return tf.mean(tf.square(tf.sub(p, y)), last) as tf.Tensor1D;
@@ -41,17 +41,17 @@ export function _perExampleLoss(loss: LossName, y: tf.Tensor, p: tf.Tensor): tf.
 }
 
 /** Mean loss over the examples (a scalar). */
-export function _meanLoss(loss: LossName, y: tf.Tensor, p: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.mean(_perExampleLoss(loss, y, p)) as tf.Scalar);
+export function meanLoss(loss: LossName, y: tf.Tensor, p: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.mean(perExampleLoss(loss, y, p)) as tf.Scalar);
 }
 
 /**
- * Sums the per-example losses (as {@link _perExampleLoss}) and counts the correct predictions
+ * Sums the per-example losses (as {@link perExampleLoss}) and counts the correct predictions
  * of rows of predictions `p` against targets `y` (both flat, k values per row), in double
  * precision. Prediction row r goes with target row `rows[r]` (default r). Correct: binary —
  * (p > 0.5) equals y, averaged over the k outputs; categorical — argmax p equals argmax y.
  */
-export function _scoreRows(
+export function scoreRows(
   loss: LossName,
   p: ArrayLike<number>,
   y: ArrayLike<number>,
@@ -94,8 +94,15 @@ export function _scoreRows(
 }
 
 /** The loss a model's output activation calls for: sigmoid → binary, softmax → categorical, else MSE. */
-export function _lossForActivation(activation: string | undefined): LossName {
+export function lossForActivation(activation: string | undefined): LossName {
   if (activation === "sigmoid") return "binaryCrossentropy";
   if (activation === "softmax") return "categoricalCrossentropy";
   return "meanSquaredError";
 }
+
+/** @deprecated Use `meanLoss`; kept until train.ts and test/train_test.ts import the new name. */
+export const _meanLoss: typeof meanLoss = meanLoss;
+/** @deprecated Use `scoreRows`; kept until train.ts and _model_io.ts import the new name. */
+export const _scoreRows: typeof scoreRows = scoreRows;
+/** @deprecated Use `lossForActivation`; kept until _model_io.ts imports the new name. */
+export const _lossForActivation: typeof lossForActivation = lossForActivation;
