@@ -16,9 +16,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
-import { makeMoons, toTensors } from "../lib/datasets.ts";
+import { toTensors } from "../lib/datasets.ts";
+import { makeMoons } from "../lib/synthetic.ts";
 import { mlp } from "../lib/model.ts";
-import { evaluate, fit } from "../lib/train.ts";
+import { evaluate } from "../lib/predict.ts";
+import { fit } from "../lib/train.ts";
 
 const EPOCHS = 20;
 const BATCH_SIZE = 32;

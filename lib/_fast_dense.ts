@@ -16,37 +16,37 @@ import * as tf from "@tensorflow/tfjs";
 import { EPSILON, type LossName } from "./_losses.ts";
 
 /** Activations the fast path knows (tfjs names; leakyRelu from the LeakyReLU layer). */
-export type _ActName = "relu" | "sigmoid" | "tanh" | "linear" | "softmax" | "elu" | "leakyRelu";
+export type ActName = "relu" | "sigmoid" | "tanh" | "linear" | "softmax" | "elu" | "leakyRelu";
 
 /** An activation with its slope for negative inputs (leakyRelu only). */
-export interface _Act {
-  name: _ActName;
+export interface Act {
+  name: ActName;
   alpha: number;
 }
 
 /** An L1/L2 penalty l1·Σ|w| + l2·Σw² on one weight tensor. */
-export interface _Reg {
+export interface Reg {
   l1: number;
   l2: number;
 }
 
 /** A trainable weight with its penalty. */
-export interface _Param {
+export interface Param {
   variable: tf.Variable;
-  reg?: _Reg;
+  reg?: Reg;
 }
 
 /** One step of the fast forward pass. `*Idx` index the plan's params (-1: not trainable). */
-export type _Step =
+export type Step =
   | {
     kind: "dense";
     kernel: tf.Variable;
     bias?: tf.Variable;
     kIdx: number;
     bIdx: number;
-    act: _Act;
+    act: Act;
   }
-  | { kind: "act"; act: _Act }
+  | { kind: "act"; act: Act }
   | { kind: "dropout"; rate: number }
   | {
     kind: "bn";
@@ -61,13 +61,13 @@ export type _Step =
   };
 
 /** A compiled Sequential model. */
-export interface _Plan {
-  steps: _Step[];
-  params: _Param[];
+export interface Plan {
+  steps: Step[];
+  params: Param[];
   inputDim: number;
   outputDim: number;
   /** The activation applied last, if the last step is a Dense or activation layer. */
-  outputAct?: _Act;
+  outputAct?: Act;
   /** needGrad[i]: some step before i has trainable weights, so step i must pass a gradient back. */
   needGrad: boolean[];
 }
@@ -76,7 +76,7 @@ const FAST_ACTS: readonly string[] = ["relu", "sigmoid", "tanh", "linear", "soft
 
 type Cfg = Record<string, unknown>;
 
-function _regOf(cfg: unknown): _Reg | undefined | string {
+function regOf(cfg: unknown): Reg | undefined | string {
   if (cfg == null) return undefined;
   const c = cfg as { className?: string; config?: { l1?: number; l2?: number } };
   if (c.className !== "L1L2") return `regularizer ${c.className} is not an L1/L2 penalty`;
@@ -84,7 +84,7 @@ function _regOf(cfg: unknown): _Reg | undefined | string {
   return l1 === 0 && l2 === 0 ? undefined : { l1, l2 };
 }
 
-function _weight(layer: tf.layers.Layer, suffix: string) {
+function weight(layer: tf.layers.Layer, suffix: string) {
   return layer.weights.find((w) => w.originalName === `${layer.name}/${suffix}`);
 }
 
@@ -92,17 +92,17 @@ function _weight(layer: tf.layers.Layer, suffix: string) {
  * Compiles a model into a fast-path plan, or returns the reason it cannot (a sentence naming
  * the layer or setting that needs generic autodiff).
  */
-export function _compilePlan(model: tf.LayersModel): _Plan | string {
+export function compilePlan(model: tf.LayersModel): Plan | string {
   if (!(model instanceof tf.Sequential)) return "the model is not a tf.Sequential";
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     return "the model has several inputs or outputs";
   }
   const inShape = model.inputs[0].shape;
   if (inShape.length !== 2 || inShape[1] == null) return "the model's input is not a vector";
-  const params: _Param[] = [];
-  const steps: _Step[] = [];
-  const addParam = (layer: tf.layers.Layer, suffix: string, reg: _Reg | undefined) => {
-    const w = _weight(layer, suffix);
+  const params: Param[] = [];
+  const steps: Step[] = [];
+  const addParam = (layer: tf.layers.Layer, suffix: string, reg: Reg | undefined) => {
+    const w = weight(layer, suffix);
     if (w === undefined || !w.trainable || !layer.trainable) return -1;
     params.push({ variable: w.read() as tf.Variable, reg });
     return params.length - 1;
@@ -116,14 +116,14 @@ export function _compilePlan(model: tf.LayersModel): _Plan | string {
       const act = String(cfg.activation);
       if (!FAST_ACTS.includes(act)) return `${where} uses activation ${act}`;
       if (cls === "Activation") {
-        steps.push({ kind: "act", act: { name: act as _ActName, alpha: 0 } });
+        steps.push({ kind: "act", act: { name: act as ActName, alpha: 0 } });
         continue;
       }
       if (cfg.activityRegularizer != null) return `${where} has an activity regularizer`;
-      const kReg = _regOf(cfg.kernelRegularizer), bReg = _regOf(cfg.biasRegularizer);
+      const kReg = regOf(cfg.kernelRegularizer), bReg = regOf(cfg.biasRegularizer);
       if (typeof kReg === "string") return `${where}: ${kReg}`;
       if (typeof bReg === "string") return `${where}: ${bReg}`;
-      const kernel = _weight(layer, "kernel"), bias = _weight(layer, "bias");
+      const kernel = weight(layer, "kernel"), bias = weight(layer, "bias");
       if (kernel === undefined || kernel.shape.length !== 2) return `${where} has no 2-D kernel`;
       steps.push({
         kind: "dense",
@@ -131,7 +131,7 @@ export function _compilePlan(model: tf.LayersModel): _Plan | string {
         bias: bias?.read() as tf.Variable | undefined,
         kIdx: addParam(layer, "kernel", kReg),
         bIdx: bias ? addParam(layer, "bias", bReg) : -1,
-        act: { name: act as _ActName, alpha: 0 },
+        act: { name: act as ActName, alpha: 0 },
       });
     } else if (cls === "LeakyReLU") {
       const alpha = Number(cfg.alpha);
@@ -144,11 +144,11 @@ export function _compilePlan(model: tf.LayersModel): _Plan | string {
       if (rate > 0 && rate < 1) steps.push({ kind: "dropout", rate });
     } else if (cls === "BatchNormalization") {
       if (cfg.axis !== -1 && cfg.axis !== 1) return `${where} normalizes axis ${cfg.axis}`;
-      const gReg = _regOf(cfg.gammaRegularizer), bReg = _regOf(cfg.betaRegularizer);
+      const gReg = regOf(cfg.gammaRegularizer), bReg = regOf(cfg.betaRegularizer);
       if (typeof gReg === "string") return `${where}: ${gReg}`;
       if (typeof bReg === "string") return `${where}: ${bReg}`;
-      const gamma = _weight(layer, "gamma"), beta = _weight(layer, "beta");
-      const mean = _weight(layer, "moving_mean"), variance = _weight(layer, "moving_variance");
+      const gamma = weight(layer, "gamma"), beta = weight(layer, "beta");
+      const mean = weight(layer, "moving_mean"), variance = weight(layer, "moving_variance");
       if (!mean || !variance) return `${where} has no moving statistics`;
       steps.push({
         kind: "bn",
@@ -190,21 +190,21 @@ export function _compilePlan(model: tf.LayersModel): _Plan | string {
 }
 
 /** Why the plan cannot train with this loss on the fast path, or undefined if it can. */
-export function _lossReason(plan: _Plan, loss: LossName): string | undefined {
+export function lossReason(plan: Plan, loss: LossName): string | undefined {
   if (loss === "categoricalCrossentropy" && plan.outputAct?.name !== "softmax") {
     return "categoricalCrossentropy needs a softmax output on the fast path";
   }
   return undefined;
 }
 
-const FUSABLE: Partial<Record<_ActName, "linear" | "relu" | "sigmoid" | "elu" | "leakyrelu">> = {
+const FUSABLE: Partial<Record<ActName, "linear" | "relu" | "sigmoid" | "elu" | "leakyrelu">> = {
   linear: "linear",
   relu: "relu",
   sigmoid: "sigmoid",
   elu: "elu",
 };
 
-function _applyAct(act: _Act, z: tf.Tensor2D): tf.Tensor2D {
+function applyAct(act: Act, z: tf.Tensor2D): tf.Tensor2D {
   switch (act.name) {
     case "linear":
       return z;
@@ -224,7 +224,7 @@ function _applyAct(act: _Act, z: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** Gradient through an activation, from its output a: g ⊙ g'(z) (softmax: a ⊙ (g − Σ g⊙a)). */
-function _actBackward(act: _Act, a: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
+function actBackward(act: Act, a: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
   switch (act.name) {
     case "linear":
       return g;
@@ -244,7 +244,7 @@ function _actBackward(act: _Act, a: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** Values a training forward pass keeps for the backward pass, one entry per step. */
-export interface _Cache {
+export interface Cache {
   inputs: tf.Tensor2D[];
   outputs: tf.Tensor2D[];
   masks: (tf.Tensor2D | undefined)[];
@@ -258,13 +258,13 @@ export interface _Cache {
  * as tfjs layers do; otherwise dropout is the identity and batch norm uses the moving
  * statistics. Call inside `tf.tidy`.
  */
-export function _forward(
-  plan: _Plan,
+export function forward(
+  plan: Plan,
   x: tf.Tensor2D,
   training: boolean,
   nextSeed: () => number = () => 0,
-): { output: tf.Tensor2D; cache: _Cache } {
-  const cache: _Cache = { inputs: [], outputs: [], masks: [], xhat: [], invStd: [] };
+): { output: tf.Tensor2D; cache: Cache } {
+  const cache: Cache = { inputs: [], outputs: [], masks: [], xhat: [], invStd: [] };
   let a = x;
   for (const s of plan.steps) {
     cache.inputs.push(a);
@@ -279,9 +279,9 @@ export function _forward(
         activation: fused ?? "linear",
         leakyreluAlpha: s.act.alpha,
       }) as tf.Tensor2D;
-      if (fused === undefined) a = _applyAct(s.act, a);
+      if (fused === undefined) a = applyAct(s.act, a);
     } else if (s.kind === "act") {
-      a = _applyAct(s.act, a);
+      a = applyAct(s.act, a);
     } else if (s.kind === "dropout") {
       if (training) {
         const keep = 1 - s.rate;
@@ -327,7 +327,7 @@ const PACK = 5.5, MOVE = 1.7, LOOP = 1.2, OP = 4000;
 
 type Arrangement = "plain" | "flipped" | "flagged";
 
-function _cheapest(costs: Record<Arrangement, number>): Arrangement {
+function cheapest(costs: Record<Arrangement, number>): Arrangement {
   let best: Arrangement = "plain";
   for (const k of ["flipped", "flagged"] as const) if (costs[k] < costs[best]) best = k;
   return best;
@@ -340,7 +340,7 @@ function _cheapest(costs: Record<Arrangement, number>): Arrangement {
  * XNNPACK packs the smaller operand ("flipped": ∂W = (gᵀ·a)ᵀ, ∂a = (W·gᵀ)ᵀ), or with
  * tfjs's transpose flags ("flagged", a plain loop that wins for matrix-vector products).
  */
-function _denseGrads(
+function denseGrads(
   a: tf.Tensor2D,
   g: tf.Tensor2D,
   w: tf.Tensor2D,
@@ -351,12 +351,12 @@ function _denseGrads(
   const [batch, inDim] = a.shape;
   const outDim = g.shape[1];
   const macs = LOOP * batch * inDim * outDim + OP;
-  const wWay = _cheapest({
+  const wWay = cheapest({
     plain: MOVE * batch * inDim + PACK * batch * outDim + 2 * OP,
     flipped: MOVE * batch * outDim + PACK * batch * inDim + MOVE * inDim * outDim + 3 * OP,
     flagged: macs,
   });
-  const aWay = _cheapest({
+  const aWay = cheapest({
     plain: (MOVE + PACK) * inDim * outDim + 2 * OP,
     flipped: MOVE * batch * outDim + PACK * batch * outDim + MOVE * batch * inDim + 3 * OP,
     flagged: macs,
@@ -388,8 +388,8 @@ function _denseGrads(
  * output layer's pre-activation z, which is simpler and exact for sigmoid + binary and
  * softmax + categorical crossentropy: ∂L/∂z = (p − y)/(n·k) where p is not clipped).
  */
-export function _outputGrad(
-  plan: _Plan,
+export function outputGrad(
+  plan: Plan,
   loss: LossName,
   p: tf.Tensor2D,
   y: tf.Tensor2D,
@@ -417,17 +417,17 @@ export function _outputGrad(
 
 /**
  * Backward pass: gradients of the mean loss for every trainable parameter of the plan
- * (undefined where a parameter gets none). `grad` comes from {@link _outputGrad}.
- * Call inside `tf.tidy`, after {@link _forward} in training mode.
+ * (undefined where a parameter gets none). `grad` comes from {@link outputGrad}.
+ * Call inside `tf.tidy`, after {@link forward} in training mode.
  *
  * - Dense: ∂W = a_inᵀ·g, ∂b = Σ_rows g, ∂a_in = g·Wᵀ
  * - Dropout: ∂a_in = g ⊙ mask
  * - Batch norm: ∂γ = Σ g⊙x̂, ∂β = Σ g,
  *   ∂x = (1/σ) (g⊙γ − mean(g⊙γ) − x̂ ⊙ mean(g⊙γ⊙x̂))
  */
-export function _backward(
-  plan: _Plan,
-  cache: _Cache,
+export function backward(
+  plan: Plan,
+  cache: Cache,
   grad: tf.Tensor2D,
   fused: boolean,
 ): (tf.Tensor | undefined)[] {
@@ -437,8 +437,8 @@ export function _backward(
     const s = plan.steps[i];
     const isLast = i === plan.steps.length - 1;
     if (s.kind === "dense") {
-      if (!(isLast && fused)) g = _actBackward(s.act, cache.outputs[i], g);
-      const { dW, db, dA } = _denseGrads(
+      if (!(isLast && fused)) g = actBackward(s.act, cache.outputs[i], g);
+      const { dW, db, dA } = denseGrads(
         cache.inputs[i],
         g,
         s.kernel as tf.Tensor2D,
@@ -451,7 +451,7 @@ export function _backward(
       if (!dA) break;
       g = dA;
     } else if (s.kind === "act") {
-      if (!(isLast && fused)) g = _actBackward(s.act, cache.outputs[i], g);
+      if (!(isLast && fused)) g = actBackward(s.act, cache.outputs[i], g);
     } else if (s.kind === "dropout") {
       const mask = cache.masks[i];
       if (mask) g = tf.mul(g, mask);

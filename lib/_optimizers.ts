@@ -8,7 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { _Param } from "./_fast_dense.ts";
+import type { Param } from "./_fast_dense.ts";
 
 /** Optimizers `fit` knows by name. */
 export type OptimizerName = "sgd" | "momentum" | "rmsprop" | "adam";
@@ -25,7 +25,7 @@ export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerName, number>> = {
 };
 
 /** Applies one update per step. */
-export interface _Updater {
+export interface Updater {
   /**
    * Applies gradients (one per param, in order; undefined = none). When the updater adds
    * penalties, it also adds their gradients (L2: 2·l2·w, L1: l1·sign(w)) and returns the
@@ -46,11 +46,11 @@ export interface _Updater {
  */
 const FLUSH_BELOW = 1e-20;
 
-function _flush(x: number): number {
+function flush(x: number): number {
   return Math.abs(x) < FLUSH_BELOW ? 0 : x;
 }
 
-function _flushTiny<T extends tf.Tensor>(x: T): T {
+function flushTiny<T extends tf.Tensor>(x: T): T {
   return tf.mul(x, tf.step(tf.sub(tf.abs(x), FLUSH_BELOW)));
 }
 
@@ -61,7 +61,7 @@ function _flushTiny<T extends tf.Tensor>(x: T): T {
  * dozens of small tensor ops (each with a fixed cost) a tfjs optimizer runs per variable.
  * Arithmetic is in double precision, rounded to float32 when stored.
  */
-class FlatUpdater implements _Updater {
+class FlatUpdater implements Updater {
   readonly #vars: tf.Variable[];
   readonly #offsets: number[];
   readonly #l1: number[];
@@ -74,7 +74,7 @@ class FlatUpdater implements _Updater {
   readonly #written: object[] = [];
   #t = 0;
 
-  constructor(params: _Param[], rule: OptimizerName, learningRate: number, addPenalty: boolean) {
+  constructor(params: Param[], rule: OptimizerName, learningRate: number, addPenalty: boolean) {
     this.#vars = params.map((p) => p.variable);
     this.#offsets = [0];
     for (const v of this.#vars) this.#offsets.push(this.#offsets.at(-1)! + v.size);
@@ -120,7 +120,7 @@ class FlatUpdater implements _Updater {
           for (let j = start; j < end; j++) {
             const w = theta[j];
             const gj = g[j + o] + twoL2 * w + (l1 === 0 ? 0 : l1 * Math.sign(w));
-            theta[j] = _flush(w - lr * gj);
+            theta[j] = flush(w - lr * gj);
           }
           break;
         case "momentum": // a ← μ·a + g; θ ← θ − η·a  (μ = 0.9, as tfjs)
@@ -129,7 +129,7 @@ class FlatUpdater implements _Updater {
             const gj = g[j + o] + twoL2 * w + (l1 === 0 ? 0 : l1 * Math.sign(w));
             const a = 0.9 * s1[j] + gj;
             s1[j] = a;
-            theta[j] = _flush(w - lr * a);
+            theta[j] = flush(w - lr * a);
           }
           break;
         case "rmsprop": // s ← ρ·s + (1 − ρ)·g²; θ ← θ − η·g/√(s + ε)  (ρ = 0.9, ε = 1e-7)
@@ -138,7 +138,7 @@ class FlatUpdater implements _Updater {
             const gj = g[j + o] + twoL2 * w + (l1 === 0 ? 0 : l1 * Math.sign(w));
             const sj = 0.9 * s1[j] + 0.1 * gj * gj;
             s1[j] = sj;
-            theta[j] = _flush(w - lr * gj / Math.sqrt(sj + 1e-7));
+            theta[j] = flush(w - lr * gj / Math.sqrt(sj + 1e-7));
           }
           break;
         case "adam": {
@@ -152,7 +152,7 @@ class FlatUpdater implements _Updater {
             const v = 0.999 * s2[j] + 0.001 * gj * gj;
             s1[j] = m;
             s2[j] = v;
-            theta[j] = _flush(w - lr * (m / c1) / (Math.sqrt(v / c2) + 1e-7));
+            theta[j] = flush(w - lr * (m / c1) / (Math.sqrt(v / c2) + 1e-7));
           }
           break;
         }
@@ -168,12 +168,12 @@ class FlatUpdater implements _Updater {
 }
 
 /** Updater that hands the gradients to a tfjs optimizer. */
-class TfUpdater implements _Updater {
-  readonly #params: _Param[];
+class TfUpdater implements Updater {
+  readonly #params: Param[];
   readonly #optimizer: tf.Optimizer;
   readonly #addPenalty: boolean;
 
-  constructor(params: _Param[], optimizer: tf.Optimizer, addPenalty: boolean) {
+  constructor(params: Param[], optimizer: tf.Optimizer, addPenalty: boolean) {
     this.#params = params;
     this.#optimizer = optimizer;
     this.#addPenalty = addPenalty;
@@ -193,7 +193,7 @@ class TfUpdater implements _Updater {
       if (g) named[w.name] = g;
     });
     this.#optimizer.applyGradients(named);
-    for (const { variable } of this.#params) variable.assign(_flushTiny(variable));
+    for (const { variable } of this.#params) variable.assign(flushTiny(variable));
     return penalty?.dataSync()[0];
   }
 
@@ -203,12 +203,12 @@ class TfUpdater implements _Updater {
 }
 
 /** Makes the updater for a named optimizer or a tfjs optimizer instance. */
-export function _makeUpdater(
-  params: _Param[],
+export function makeUpdater(
+  params: Param[],
   optimizer: OptimizerName | tf.Optimizer,
   learningRate: number,
   addPenalty: boolean,
-): _Updater {
+): Updater {
   return typeof optimizer === "string"
     ? new FlatUpdater(params, optimizer, learningRate, addPenalty)
     : new TfUpdater(params, optimizer, addPenalty);

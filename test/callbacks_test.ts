@@ -2,19 +2,19 @@ import assert from "node:assert/strict";
 import { fakeContext } from "./_fake_context.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
-import { makeMoons, toTensors } from "../lib/datasets.ts";
+import { toTensors } from "../lib/datasets.ts";
+import { makeMoons } from "../lib/synthetic.ts";
 import { mlp } from "../lib/model.ts";
-import { evaluate, fit } from "../lib/train.ts";
+import { fit } from "../lib/train.ts";
+import { evaluate } from "../lib/predict.ts";
+import type { Callback, EpochLog } from "../lib/callbacks.ts";
 import {
-  type Callback,
-  type CallbackContext,
   type EarlyStopping,
   earlyStopping,
   type EarlyStoppingOptions,
-  type EpochLog,
   replayEarlyStopping,
   stoppingMarks,
-} from "../lib/callbacks.ts";
+} from "../lib/early_stopping.ts";
 import { learningCurves } from "../lib/charts.ts";
 import { makeRng } from "../lib/random.ts";
 
@@ -26,16 +26,16 @@ await initBackend("wasm");
  */
 function feed(cb: Callback, values: number[], key: "valLoss" | "valAcc" = "valLoss") {
   const ctx = fakeContext({ epochs: values.length });
-  cb.onTrainBegin!(ctx as CallbackContext);
+  cb.onTrainBegin!(ctx);
   let epoch = 0;
   for (const v of values) {
     epoch++;
     const log: EpochLog = { epoch, loss: 1, seconds: epoch, [key]: v };
     ctx.history.epochs.push(log);
-    cb.onEpochEnd!(log, ctx as CallbackContext);
+    cb.onEpochEnd!(log, ctx);
     if (ctx.stopTraining) break;
   }
-  cb.onTrainEnd!(ctx as CallbackContext);
+  cb.onTrainEnd!(ctx);
   return { epochs: epoch, ctx };
 }
 
@@ -207,14 +207,14 @@ Deno.test("earlyStopping() ignores the first startFromEpoch epochs", () => {
 
 Deno.test("earlyStopping() rejects bad patience, minDelta, baseline and startFromEpoch", () => {
   const cases: [EarlyStoppingOptions, RegExp][] = [
-    [{ patience: -1 }, /^patience must be a non-negative integer, got -1$/],
-    [{ patience: 2.5 }, /^patience must be a non-negative integer, got 2.5$/],
-    [{ patience: "3" as unknown as number }, /^patience must be a non-negative integer, got 3$/],
-    [{ patience: Infinity }, /^patience must be a non-negative integer, got Infinity$/],
+    [{ patience: -1 }, /^patience must be an integer >= 0, got -1$/],
+    [{ patience: 2.5 }, /^patience must be an integer >= 0, got 2.5$/],
+    [{ patience: "3" as unknown as number }, /^patience must be an integer >= 0, got "3"$/],
+    [{ patience: Infinity }, /^patience must be an integer >= 0, got Infinity$/],
     [{ minDelta: -0.01 }, /^minDelta must be a finite number >= 0, got -0.01$/],
     [{ minDelta: NaN }, /^minDelta must be a finite number >= 0, got NaN$/],
-    [{ baseline: NaN }, /^baseline must be a finite number or undefined, got NaN$/],
-    [{ baseline: Infinity }, /^baseline must be a finite number or undefined, got Infinity$/],
+    [{ baseline: NaN }, /^baseline must be a finite number, got NaN$/],
+    [{ baseline: Infinity }, /^baseline must be a finite number, got Infinity$/],
     [{ baseline: "0.5" as unknown as number }, /^baseline must be a finite number/],
     [
       { baseline: 0 },
@@ -225,11 +225,11 @@ Deno.test("earlyStopping() rejects bad patience, minDelta, baseline and startFro
       { monitor: "valAcc", baseline: 1 },
       /^baseline must be less than 1 - minDelta \(1\) in "max" mode: valAcc is never above 1, got 1$/,
     ],
-    [{ startFromEpoch: -1 }, /^startFromEpoch must be a non-negative integer, got -1$/],
-    [{ startFromEpoch: 1.5 }, /^startFromEpoch must be a non-negative integer, got 1.5$/],
+    [{ startFromEpoch: -1 }, /^startFromEpoch must be an integer >= 0, got -1$/],
+    [{ startFromEpoch: 1.5 }, /^startFromEpoch must be an integer >= 0, got 1.5$/],
     [
       { restoreBestWeights: "yes" as unknown as boolean },
-      /^restoreBestWeights must be a boolean, got yes$/,
+      /^restoreBestWeights must be true or false, got "yes"$/,
     ],
     [{ baseLine: 0.5 } as EarlyStoppingOptions, /has no setting "baseLine"/],
   ];
@@ -243,7 +243,7 @@ Deno.test("earlyStopping() rejects bad patience, minDelta, baseline and startFro
   // a warm-up as long as the run would leave nothing to watch
   const cb = earlyStopping({ startFromEpoch: 10 });
   assert.throws(
-    () => cb.onTrainBegin!(fakeContext({ epochs: 10 }) as CallbackContext),
+    () => cb.onTrainBegin!(fakeContext({ epochs: 10 })),
     /^RangeError: startFromEpoch must be less than the number of epochs \(10\) or no epoch is watched, got 10$/,
   );
 });
@@ -397,7 +397,7 @@ Deno.test("stoppingMarks() marks the warm-up, the best epoch and where training 
   );
   assert.throws(
     () => stoppingMarks({} as EarlyStopping),
-    /^TypeError: stopper must be an earlyStopping\(\) callback, got \[object Object\]$/,
+    /^TypeError: stopper must be an earlyStopping\(\) callback, got \{\}$/,
   );
 });
 
@@ -435,7 +435,7 @@ Deno.test("replayEarlyStopping() rejects what it cannot replay", () => {
   );
   assert.throws(
     () => replayEarlyStopping([0.5, "0.4" as unknown as number]),
-    /^TypeError: values must be a non-empty array of numbers \(one per epoch\), got \[0.5, 0.4\]$/,
+    /^TypeError: values must be a non-empty array of numbers \(one per epoch\), got \[0.5, "0.4"\]$/,
   );
   assert.throws(
     () => replayEarlyStopping([0.5, 0.4], { restoreBestWeights: true }),
@@ -449,4 +449,108 @@ Deno.test("replayEarlyStopping() rejects what it cannot replay", () => {
     () => replayEarlyStopping([0.5], { patience: -2 }),
     /^RangeError: patience must be/,
   );
+});
+
+Deno.test("result() gives the run's ending with every field set, as computed by hand", () => {
+  // patience 2: best 0.7 at epoch 2, epochs 3 and 4 do not improve → stops after epoch 4
+  const stopped = replayEarlyStopping([0.9, 0.7, 0.72, 0.71, 0.6], { patience: 2 }).result();
+  assert.deepEqual(stopped, {
+    monitor: "valLoss",
+    mode: "min",
+    stoppedEpoch: 4,
+    stoppedEarly: true,
+    cause: "patience",
+    reason: "valLoss did not improve by more than 0 for 2 epochs (best 0.7000 at epoch 2)",
+    bestEpoch: 2,
+    bestValue: 0.7,
+    restored: false,
+    weightsFrom: 4,
+  });
+  // accuracies are maximized; this run reaches the limit of 4 epochs with its best at epoch 3
+  const limit = replayEarlyStopping([0.6, 0.7, 0.8, 0.75], { monitor: "valAcc", patience: 3 });
+  const r = limit.result();
+  assert.equal(r.mode, "max");
+  assert.equal(r.cause, "epochLimit");
+  assert.equal(r.stoppedEarly, false);
+  assert.equal(r.stoppedEpoch, 4);
+  assert.equal(limit.stoppedEpoch, undefined); // the callback itself did not stop training
+  assert.deepEqual([r.bestEpoch, r.bestValue], [3, 0.8]);
+  // never below the baseline 0.5 in 3 epochs
+  const baseline = replayEarlyStopping([0.9, 0.8, 0.7, 0.4], { patience: 3, baseline: 0.5 });
+  assert.deepEqual(
+    [baseline.result().cause, baseline.result().stoppedEpoch, baseline.result().bestEpoch],
+    ["baseline", 3, 3],
+  );
+});
+
+Deno.test("result() agrees with summary() wherever summary() has a value", () => {
+  const rng = makeRng(31);
+  for (let trial = 0; trial < 300; trial++) {
+    const values = Array.from({ length: 3 + rng.int(20) }, () => rng.next());
+    const stopper = replayEarlyStopping(values, { patience: rng.int(4), minDelta: 0.01 });
+    const s = stopper.summary(), r = stopper.result();
+    assert.deepEqual(
+      [r.bestEpoch, r.bestValue, r.cause, r.reason, r.restored, r.weightsFrom, r.stoppedEpoch],
+      [s.bestEpoch, s.bestValue, s.stopCause, s.stopReason, s.restored, s.weightsFrom, s.lastEpoch],
+    );
+    assert.equal(r.stoppedEarly, s.stoppedEpoch !== undefined);
+  }
+});
+
+Deno.test("result() throws before a run has ended and when no epoch had a value", () => {
+  const fresh = earlyStopping({ patience: 2 });
+  assert.throws(
+    () => fresh.result(),
+    /^Error: early stopping has not finished a run: call result\(\) after fit \(or replayEarlyStopping\) has trained with it$/,
+  );
+  // mid-run: after onTrainBegin and one epoch, before onTrainEnd
+  const ctx = fakeContext({ epochs: 5 });
+  fresh.onTrainBegin!(ctx);
+  const log: EpochLog = { epoch: 1, loss: 1, valLoss: 0.5, seconds: 0 };
+  ctx.history.epochs.push(log);
+  fresh.onEpochEnd!(log, ctx);
+  assert.throws(() => fresh.result(), /has not finished a run/);
+  assert.throws(
+    () => replayEarlyStopping([NaN, NaN, NaN], { patience: 5 }).result(),
+    /^Error: early stopping watched no epoch with a valLoss value \(all were NaN or in the warm-up\), so the run has no best epoch$/,
+  );
+});
+
+Deno.test("result() after fit says which epoch's weights the model holds", async () => {
+  const stopper = earlyStopping({ patience: 3, restoreBestWeights: true });
+  const { model, history } = await overfit(stopper, 200);
+  const r = stopper.result();
+  assert.ok(r.stoppedEarly);
+  assert.equal(r.stoppedEpoch, history.epochs.length);
+  assert.equal(r.stoppedEpoch, r.bestEpoch + 3);
+  assert.ok(r.restored);
+  assert.equal(r.weightsFrom, r.bestEpoch);
+  assert.equal(evaluate(model, moonsVal).loss, r.bestValue);
+  assert.equal(history.epochs[r.bestEpoch - 1].valLoss, r.bestValue);
+  model.dispose();
+});
+
+Deno.test("a training context keeps the first stop reason, as fit's does", async () => {
+  const ctx = fakeContext();
+  assert.equal(ctx.stopTraining, false);
+  ctx.stop("first");
+  ctx.stop("second");
+  assert.equal(ctx.stopTraining, true);
+  assert.equal(ctx.stopReason, "first");
+  assert.throws(() => ctx.model, /^Error: this training context has no model/);
+  // the same inside fit: two callbacks stop at epoch 2, the first one's reason is kept
+  const stopAt2 = (why: string): Callback => ({
+    onEpochEnd: (log, c) => void (log.epoch === 2 && c.stop(why)),
+  });
+  const model = mlp(2, { hidden: [4], seed: 1 });
+  const history = await fit(model, moons, {
+    epochs: 5,
+    callbacks: [stopAt2("one"), stopAt2("two")],
+    seed: 1,
+    progress: false,
+  });
+  assert.equal(history.stopReason, "one");
+  assert.equal(history.epochs.length, 2);
+  assert.ok(history.stoppedEarly);
+  model.dispose();
 });

@@ -2,28 +2,21 @@ import assert from "node:assert/strict";
 import { fakeContext } from "./_fake_context.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
-import { makeBlobs, makeMoons, makeRegression1d, toTensors } from "../lib/datasets.ts";
+import { toTensors } from "../lib/datasets.ts";
+import { makeBlobs, makeMoons, makeRegression1d } from "../lib/synthetic.ts";
 import { mlp, type MlpOptions } from "../lib/model.ts";
-import {
-  evaluate,
-  fit,
-  type FitOptions,
-  predictGrid,
-  predictProba,
-  type TensorData,
-} from "../lib/train.ts";
+import { fit, type FitOptions, type TensorData } from "../lib/train.ts";
+import { evaluate, predictGrid, predictProba } from "../lib/predict.ts";
 import {
   type Callback,
-  type CallbackContext,
-  earlyStopping,
-  type EarlyStoppingOptions,
   type EpochLog,
   formatEpochLog,
   setProgressFactory,
   textProgress,
 } from "../lib/callbacks.ts";
-import { _backward, _compilePlan, _forward, _outputGrad, type _Plan } from "../lib/_fast_dense.ts";
-import { _makeUpdater } from "../lib/_optimizers.ts";
+import { earlyStopping, type EarlyStoppingOptions } from "../lib/early_stopping.ts";
+import { backward, compilePlan, forward, outputGrad, type Plan } from "../lib/_fast_dense.ts";
+import { makeUpdater } from "../lib/_optimizers.ts";
 import { _meanLoss } from "../lib/_losses.ts";
 
 await initBackend("wasm");
@@ -182,7 +175,7 @@ Deno.test("the hand-written backward pass equals autodiff of the forward pass", 
   for (const [name, opts] of cases) {
     await t.step(name, () => {
       const model = mlp(2, { seed: 21, ...opts });
-      const plan = _compilePlan(model) as _Plan;
+      const plan = compilePlan(model) as Plan;
       assert.equal(typeof plan, "object");
       const loss = opts.outputActivation === "linear" || name.includes("MSE")
         ? "meanSquaredError"
@@ -191,12 +184,12 @@ Deno.test("the hand-written backward pass equals autodiff of the forward pass", 
       tf.tidy(() => {
         const seeds = () => 77;
         const auto = tf.variableGrads(
-          () => _meanLoss(loss, y2, _forward(plan, x, true, seeds).output),
+          () => _meanLoss(loss, y2, forward(plan, x, true, seeds).output),
           vars,
         ).grads;
-        const { output, cache } = _forward(plan, x, true, seeds);
-        const { grad, fused } = _outputGrad(plan, loss, output, y2);
-        const hand = _backward(plan, cache, grad, fused);
+        const { output, cache } = forward(plan, x, true, seeds);
+        const { grad, fused } = outputGrad(plan, loss, output, y2);
+        const hand = backward(plan, cache, grad, fused);
         vars.forEach((v, i) => {
           const diff = tf.max(tf.abs(tf.sub(hand[i]!, auto[v.name]))).dataSync()[0];
           const scale = tf.max(tf.abs(auto[v.name])).dataSync()[0];
@@ -243,7 +236,7 @@ Deno.test("penalties reach kernels only: w ← w(1 − 2ηλ) and biases stay pu
     const [k, b] = l.getWeights();
     l.setWeights([k, tf.tidy(() => tf.add(b, 0.5))]);
   });
-  const plan = _compilePlan(model) as _Plan;
+  const plan = compilePlan(model) as Plan;
   const before = weightsOf(model);
   const penaltyByHand = [0, 2].reduce(
     (s, i) => s + lambda * before[i].reduce((a, w) => a + w * w, 0),
@@ -251,7 +244,7 @@ Deno.test("penalties reach kernels only: w ← w(1 − 2ηλ) and biases stay pu
   );
   for (const optimizer of ["sgd", tf.train.sgd(lr)] as const) {
     model.setWeights(before.map((w, i) => tf.tensor(w, model.getWeights()[i].shape)));
-    const updater = _makeUpdater(plan.params, optimizer, lr, true);
+    const updater = makeUpdater(plan.params, optimizer, lr, true);
     // zero data gradient: only the penalty moves the weights
     let penalty = NaN;
     tf.tidy(() => void (penalty = updater.step(plan.params.map(() => undefined))!));
@@ -277,9 +270,9 @@ Deno.test("an L1 penalty moves kernels by η·λ·sign(w)", () => {
     kernelRegularizer: tf.regularizers.l1({ l1: lambda }),
     seed: 2,
   });
-  const plan = _compilePlan(model) as _Plan;
+  const plan = compilePlan(model) as Plan;
   const before = weightsOf(model);
-  const updater = _makeUpdater(plan.params, "sgd", lr, true);
+  const updater = makeUpdater(plan.params, "sgd", lr, true);
   tf.tidy(() => updater.step(plan.params.map(() => undefined)));
   updater.dispose();
   const after = weightsOf(model);
@@ -294,8 +287,8 @@ Deno.test("weights too small to matter (|w| < 1e-20) are set to zero after an up
   const model = mlp(2, { hidden: [2], seed: 3 });
   const b = model.layers[0].getWeights()[1];
   model.layers[0].setWeights([tf.tensor2d([[1e-30, 0.5], [-1e-25, -0.25]]), b]);
-  const plan = _compilePlan(model) as _Plan;
-  const updater = _makeUpdater(plan.params, "sgd", 0.1, true);
+  const plan = compilePlan(model) as Plan;
+  const updater = makeUpdater(plan.params, "sgd", 0.1, true);
   tf.tidy(() => updater.step(plan.params.map(() => undefined)));
   updater.dispose();
   const kernel = Array.from(model.layers[0].getWeights()[0].dataSync());
@@ -306,16 +299,16 @@ Deno.test("weights too small to matter (|w| < 1e-20) are set to zero after an up
 /** Feeds a monitored sequence until the callback stops; returns the last epoch run. */
 function feed(cb: Callback, values: number[], key: "valLoss" | "valAcc" = "valLoss") {
   const ctx = fakeContext();
-  cb.onTrainBegin!(ctx as CallbackContext);
+  cb.onTrainBegin!(ctx);
   let epoch = 0;
   for (const v of values) {
     epoch++;
     const log: EpochLog = { epoch, loss: 1, seconds: epoch, [key]: v };
     ctx.history.epochs.push(log);
-    cb.onEpochEnd!(log, ctx as CallbackContext);
+    cb.onEpochEnd!(log, ctx);
     if (ctx.stopTraining) break;
   }
-  cb.onTrainEnd!(ctx as CallbackContext);
+  cb.onTrainEnd!(ctx);
   return { epoch, ctx };
 }
 
@@ -361,10 +354,13 @@ Deno.test("earlyStopping() maximizes accuracies and stops at once with patience 
 
 Deno.test("earlyStopping() rejects bad settings and a missing monitor", () => {
   const cases: [() => unknown, RegExp][] = [
-    [() => earlyStopping({ patience: -1 }), /patience must be a non-negative integer, got -1/],
-    [() => earlyStopping({ patience: 1.5 }), /patience must be a non-negative integer, got 1.5/],
+    [() => earlyStopping({ patience: -1 }), /patience must be an integer >= 0, got -1/],
+    [() => earlyStopping({ patience: 1.5 }), /patience must be an integer >= 0, got 1.5/],
     [() => earlyStopping({ minDelta: -0.1 }), /minDelta must be a finite number >= 0, got -0.1/],
-    [() => earlyStopping({ mode: "up" as "max" }), /mode must be "auto", "min" or "max", got up/],
+    [
+      () => earlyStopping({ mode: "up" as "max" }),
+      /mode must be one of "auto", "min", "max", got "up"/,
+    ],
     [() => earlyStopping({ monitor: "val_loss" as "valLoss" }), /monitor must be one of/],
     [() => earlyStopping({ patient: 3 } as EarlyStoppingOptions), /has no setting "patient"/],
   ];
@@ -376,7 +372,7 @@ Deno.test("earlyStopping() rejects bad settings and a missing monitor", () => {
   }
   const cb = earlyStopping();
   const ctx = fakeContext({ hasValidation: false });
-  assert.throws(() => cb.onTrainBegin!(ctx as CallbackContext), /fit needs validationData/);
+  assert.throws(() => cb.onTrainBegin!(ctx), /fit needs validationData/);
 });
 
 Deno.test("restoreBestWeights puts back the best epoch's weights at the epoch limit", async () => {
@@ -611,13 +607,13 @@ Deno.test("textProgress() writes a few evenly spread epoch lines", () => {
   const lines: string[] = [];
   const cb = textProgress({ write: (l) => void lines.push(l), lines: 5 });
   const ctx = fakeContext({ epochs: 25 });
-  cb.onTrainBegin!(ctx as CallbackContext);
+  cb.onTrainBegin!(ctx);
   for (let epoch = 1; epoch <= 25; epoch++) {
     const log: EpochLog = { epoch, loss: 1 / epoch, seconds: epoch / 10 };
     ctx.history.epochs.push(log);
-    cb.onEpochEnd!(log, ctx as CallbackContext);
+    cb.onEpochEnd!(log, ctx);
   }
-  cb.onTrainEnd!(ctx as CallbackContext);
+  cb.onTrainEnd!(ctx);
   assert.deepEqual(
     lines.map((l) => l.split("  ")[0]),
     [5, 10, 15, 20, 25].map((e) => `epoch ${e}/25`),
@@ -751,23 +747,23 @@ Deno.test("fit() and friends reject bad input with a clear message", async () =>
     ],
     [
       () => fit(model, { X: X4, y: y4 }, { learningRate: 0 }),
-      /learningRate must be a finite number > 0, got 0/,
+      /learningRate must be a positive number, got 0/,
     ],
     [
       () => fit(model, { X: X4, y: y4 }, { optimizer: "adamw" as "adam" }),
-      /optimizer must be one of "sgd", "momentum", "rmsprop", "adam" or a tf.Optimizer, got adamw/,
+      /optimizer must be one of "sgd", "momentum", "rmsprop", "adam" or a tf.Optimizer, got "adamw"/,
     ],
     [
       () => fit(model, { X: X4, y: y4 }, { loss: "hinge" as "meanSquaredError" }),
-      /loss must be one of "binaryCrossentropy", "categoricalCrossentropy", "meanSquaredError", got hinge/,
+      /loss must be one of "binaryCrossentropy", "categoricalCrossentropy", "meanSquaredError", got "hinge"/,
     ],
     [
       () => fit(model, { X: [[1, 2]] as unknown as tf.Tensor, y: y4 }),
-      /data.X and data.y must be tensors/,
+      /data.X must be a tensor, got an array of length 1/,
     ],
     [
       () => fit(model, { X: X4, y: y4 }, { progress: "bar" as "line" }),
-      /progress must be false, "line", "chart" or "auto", got bar/,
+      /progress must be false, "line", "chart" or "auto", got "bar"/,
     ],
     [
       () =>
@@ -795,7 +791,7 @@ Deno.test("fit() and friends reject bad input with a clear message", async () =>
   assert.throws(() => predictProba(model, [[1, 2, 3]]), /X must have 2 columns/);
   assert.throws(
     () => predictGrid(model, [[0, 0]], { resolution: 1 }),
-    /resolution must be at least 2, got 1/,
+    /resolution must be an integer >= 2, got 1/,
   );
   assert.throws(
     () => predictGrid(model, [[0, 0]], { padding: -1 }),

@@ -1,0 +1,142 @@
+/**
+ * `fit`'s options checked and resolved into the settings its loop runs with: defaults filled
+ * in, the loss picked from the output activation, the progress callback added, and the
+ * training path (fast plan or generic autodiff) chosen.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { compilePlan, lossReason, type Plan } from "./_fast_dense.ts";
+import { inJupyter } from "./_kernel.ts";
+import type { LossName } from "./_losses.ts";
+import { resolveLoss } from "./_model_io.ts";
+import { DEFAULT_LEARNING_RATE, OPTIMIZER_NAMES, type OptimizerName } from "./_optimizers.ts";
+import { seedOr } from "./_random.ts";
+import {
+  checkBoolean,
+  checkOneOf,
+  checkOptions,
+  checkPositive,
+  checkPositiveInt,
+  describe,
+  quoteList,
+} from "./_validate.ts";
+import { type Callback, progressCallback } from "./callbacks.ts";
+import type { FitOptions } from "./train.ts";
+
+/** The names `FitOptions` accepts. */
+const FIT_OPTIONS = [
+  "epochs",
+  "batchSize",
+  "optimizer",
+  "learningRate",
+  "loss",
+  "validationData",
+  "callbacks",
+  "shuffle",
+  "seed",
+  "progress",
+  "recordBatches",
+  "path",
+];
+
+/** What `fit`'s loop runs with. */
+export interface FitSettings {
+  /** The epoch limit. */
+  epochs: number;
+  /** The requested batch size; undefined for the full batch. */
+  batchSize: number | undefined;
+  /** A named optimizer or a tfjs one. */
+  optimizer: OptimizerName | tf.Optimizer;
+  /** The named optimizer's learning rate (0 for a tfjs optimizer, which holds its own). */
+  learningRate: number;
+  /** The loss to minimize. */
+  loss: LossName;
+  /** The caller's callbacks, then the progress callback if any. */
+  callbacks: Callback[];
+  /** Shuffle before every epoch. */
+  shuffle: boolean;
+  /** Seed of the shuffles and dropout masks. */
+  seed: number;
+  /** Record every update in `history.batches`. */
+  recordBatches: boolean;
+  /** The fast path's plan, or undefined for the generic path. */
+  plan: Plan | undefined;
+  /** The compiled plan, or why the model has none (used for inference in either path). */
+  compiled: Plan | string;
+  /** Why the generic path runs, when it does. */
+  pathReason: string | undefined;
+}
+
+/** Checks `options` against `model` and resolves them into {@link FitSettings}. */
+export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): FitSettings {
+  checkOptions(options, FIT_OPTIONS);
+  const epochs = checkPositiveInt(options.epochs ?? 1, "epochs");
+  const batchSize = options.batchSize === undefined
+    ? undefined
+    : checkPositiveInt(options.batchSize, "batchSize");
+  const optimizer = options.optimizer ?? "adam";
+  if (typeof optimizer === "string") {
+    if (!(OPTIMIZER_NAMES as readonly string[]).includes(optimizer)) {
+      throw new RangeError(
+        `optimizer must be one of ${quoteList(OPTIMIZER_NAMES)} or a tf.Optimizer, got ${
+          describe(optimizer)
+        }`,
+      );
+    }
+  } else if (!(optimizer instanceof tf.Optimizer)) {
+    throw new TypeError(`optimizer must be a name or a tf.Optimizer, got ${describe(optimizer)}`);
+  } else if (options.learningRate !== undefined) {
+    throw new TypeError(
+      "learningRate applies to a named optimizer; set the learning rate on the tf.Optimizer instead",
+    );
+  }
+  const learningRate = typeof optimizer === "string"
+    ? checkPositive(options.learningRate ?? DEFAULT_LEARNING_RATE[optimizer], "learningRate")
+    : 0;
+  const loss = resolveLoss(model, options.loss);
+  const callbacks = options.callbacks ?? [];
+  if (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== "object" || c === null)) {
+    throw new TypeError(
+      `callbacks must be an array of callback objects, got ${describe(callbacks)}`,
+    );
+  }
+  const progress = options.progress ?? "auto";
+  if (![false, "line", "chart", "auto"].includes(progress)) {
+    throw new RangeError(
+      `progress must be false, "line", "chart" or "auto", got ${describe(progress)}`,
+    );
+  }
+  const path = checkOneOf(options.path ?? "auto", "path", ["auto", "fast", "generic"] as const);
+  const shuffle = checkBoolean(options.shuffle ?? true, "shuffle");
+  const recordBatches = checkBoolean(options.recordBatches ?? false, "recordBatches");
+  const seed = seedOr(options.seed);
+
+  const compiled = compilePlan(model);
+  const reason = typeof compiled === "string" ? compiled : lossReason(compiled, loss);
+  if (path === "fast" && reason !== undefined) {
+    throw new TypeError(`path "fast" cannot train this model: ${reason}`);
+  }
+  const plan = path !== "generic" && typeof compiled !== "string" && reason === undefined
+    ? compiled
+    : undefined;
+
+  const all = [...callbacks];
+  if (progress === "line" || progress === "chart") all.push(progressCallback(progress));
+  else if (progress === "auto" && inJupyter()) all.push(progressCallback("line"));
+
+  return {
+    epochs,
+    batchSize,
+    optimizer,
+    learningRate,
+    loss,
+    callbacks: all,
+    shuffle,
+    seed,
+    recordBatches,
+    plan,
+    compiled,
+    pathReason: plan ? undefined : path === "generic" ? "requested" : reason,
+  };
+}
