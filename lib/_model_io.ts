@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { compilePlan, forward, type Plan } from "./_fast_dense.ts";
-import { _lossForActivation, _scoreRows, LOSS_NAMES, type LossName } from "./_losses.ts";
+import { LOSS_NAMES, lossForActivation, type LossName, scoreRows } from "./_losses.ts";
 import { checkModel, checkObject, checkOneOf, checkTensor, describe } from "./_validate.ts";
 import type { Evaluation } from "./predict.ts";
 
@@ -131,7 +131,7 @@ function outputActivation(model: tf.LayersModel): string | undefined {
  */
 export function resolveLoss(model: tf.LayersModel, loss: unknown): LossName {
   return loss === undefined
-    ? _lossForActivation(outputActivation(model))
+    ? lossForActivation(outputActivation(model))
     : checkOneOf(loss, "loss", LOSS_NAMES);
 }
 
@@ -174,7 +174,7 @@ export function evaluateMatrices(
   const pData = p.dataSync();
   p.dispose();
   const n = d.X.shape[0];
-  const { lossSum, hits } = _scoreRows(loss, pData, yData ?? d.y.dataSync(), d.y.shape[1]);
+  const { lossSum, hits } = scoreRows(loss, pData, yData ?? d.y.dataSync(), d.y.shape[1]);
   const penalty = penaltyValue(model);
   const out: Evaluation = { loss: lossSum / n + penalty, dataLoss: lossSum / n, penalty };
   if (loss !== "meanSquaredError") out.acc = hits / n;

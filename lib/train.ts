@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { makeContext } from "./_context.ts";
 import { backward, forward, outputGrad, type Param } from "./_fast_dense.ts";
 import { resolveFitOptions } from "./_fit_options.ts";
-import { _meanLoss, _scoreRows, type LossName } from "./_losses.ts";
+import { type LossName, meanLoss, scoreRows } from "./_losses.ts";
 import { checkSingleModel, evaluateMatrices, type Matrices, prepareData } from "./_model_io.ts";
 import { makeUpdater, type OptimizerName } from "./_optimizers.ts";
 import type { BatchInfo, Callback, CallbackContext, EpochLog, TrainParams } from "./callbacks.ts";
@@ -211,7 +211,7 @@ export async function fit(
     const { grads } = tf.variableGrads(() => {
       p = tf.keep(model.apply(xb, { training: true }) as tf.Tensor2D);
       const terms = model.layers.flatMap((l) => l.calculateLosses());
-      let total = _meanLoss(loss, yb, p);
+      let total = meanLoss(loss, yb, p);
       if (terms.length) {
         const sum = tf.addN(terms) as tf.Scalar;
         penalty = sum.dataSync()[0];
@@ -257,7 +257,7 @@ export async function fit(
           penaltySum += (penalty ?? 0) * size;
           if (rows !== undefined) tf.dispose([xb, yb]);
           if (recordBatches) {
-            const { lossSum } = _scoreRows(loss, p.dataSync(), yTrain, k, rows);
+            const { lossSum } = scoreRows(loss, p.dataSync(), yTrain, k, rows);
             info.loss = lossSum / size + (penalty ?? 0);
             info.seconds = tick();
             history.batches.push({ ...info, loss: info.loss, seconds: info.seconds });
@@ -272,7 +272,7 @@ export async function fit(
         const pData = await P.data();
         if (P !== preds[0]) P.dispose();
         const seen = pData.length / k;
-        const scored = _scoreRows(loss, pData, yTrain, k, order);
+        const scored = scoreRows(loss, pData, yTrain, k, order);
         const log: EpochLog = {
           epoch,
           loss: (scored.lossSum + penaltySum) / seen,

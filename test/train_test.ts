@@ -17,7 +17,7 @@ import {
 import { earlyStopping, type EarlyStoppingOptions } from "../lib/early_stopping.ts";
 import { backward, compilePlan, forward, outputGrad, type Plan } from "../lib/_fast_dense.ts";
 import { makeUpdater } from "../lib/_optimizers.ts";
-import { _meanLoss } from "../lib/_losses.ts";
+import { meanLoss } from "../lib/_losses.ts";
 
 await initBackend("wasm");
 
@@ -184,7 +184,7 @@ Deno.test("the hand-written backward pass equals autodiff of the forward pass", 
       tf.tidy(() => {
         const seeds = () => 77;
         const auto = tf.variableGrads(
-          () => _meanLoss(loss, y2, forward(plan, x, true, seeds).output),
+          () => meanLoss(loss, y2, forward(plan, x, true, seeds).output),
           vars,
         ).grads;
         const { output, cache } = forward(plan, x, true, seeds);
