@@ -99,10 +99,3 @@ export function lossForActivation(activation: string | undefined): LossName {
   if (activation === "softmax") return "categoricalCrossentropy";
   return "meanSquaredError";
 }
-
-/** @deprecated Use `meanLoss`; kept until train.ts and test/train_test.ts import the new name. */
-export const _meanLoss: typeof meanLoss = meanLoss;
-/** @deprecated Use `scoreRows`; kept until train.ts and _model_io.ts import the new name. */
-export const _scoreRows: typeof scoreRows = scoreRows;
-/** @deprecated Use `lossForActivation`; kept until _model_io.ts imports the new name. */
-export const _lossForActivation: typeof lossForActivation = lossForActivation;

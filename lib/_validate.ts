@@ -52,7 +52,9 @@ export function describe(value: unknown): string {
     return `an array of length ${value.length}`;
   }
   if (ArrayBuffer.isView(value)) {
-    return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length}`;
+    return `a ${value.constructor.name} of length ${
+      (value as unknown as ArrayLike<unknown>).length
+    }`;
   }
   try {
     const text = JSON.stringify(value);
@@ -138,7 +140,9 @@ export function checkPositive(value: unknown, name: string): number {
 /** Throws unless `value` is an integer >= `min`. */
 export function checkIntAtLeast(value: unknown, name: string, min: number): number {
   const what = min === 1 ? "a positive integer" : `an integer >= ${min}`;
-  if (typeof value !== "number") throw new TypeError(`${name} must be ${what}, got ${describe(value)}`);
+  if (typeof value !== "number") {
+    throw new TypeError(`${name} must be ${what}, got ${describe(value)}`);
+  }
   if (!Number.isInteger(value) || value < min) {
     throw new RangeError(`${name} must be ${what}, got ${value}`);
   }

@@ -228,8 +228,3 @@ export function toRecords(ds: Dataset): PointRecord[] {
   }
   return ds.X.map((row, i) => ({ x1: row[0], x2: row[1], label: ds.y[i] }));
 }
-
-// Temporary: the generators moved to synthetic.ts; other modules' tests and the bench still
-// import these three from here.
-/** @deprecated moved to synthetic.ts; import makeMoons, makeBlobs and makeRegression1d from there */
-export { makeBlobs, makeMoons, makeRegression1d } from "./synthetic.ts";

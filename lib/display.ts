@@ -24,12 +24,6 @@ export type { VegaLiteSpec } from "./charts/_common.ts";
 export type { DisplayCallOptions, DisplayFunction, MediaBundle } from "./_kernel.ts";
 export type { Compiled } from "./_render.ts";
 
-/**
- * @deprecated Moved to `_render.ts` as `renderWithWarnings`; kept only until
- * test/activations_test.ts imports it from there.
- */
-export { renderWithWarnings as _renderWithWarnings } from "./_render.ts";
-
 /** The MIME type of Vega-Lite v5 specs, rendered natively by JupyterLab 4 and VS Code. */
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 

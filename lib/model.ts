@@ -130,17 +130,6 @@ const INITIALIZERS: readonly InitializerName[] = [
 /** The fields an {@link InitializerSpec} may have. */
 const INITIALIZER_SETTINGS = ["name", "mean", "stddev", "minval", "maxval"];
 
-/**
- * @deprecated Use `checkOptions` from `_validate.ts`; kept until every module imports it there.
- */
-export function _checkOptions(
-  options: unknown,
-  allowed: readonly string[],
-  name = "options",
-): void {
-  checkOptions(options as object, allowed, name);
-}
-
 function perHiddenLayer<T>(value: T | T[], count: number, name: string): T[] {
   if (!Array.isArray(value)) return Array.from({ length: count }, () => value);
   if (value.length !== count) {

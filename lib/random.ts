@@ -70,6 +70,3 @@ export function setSeed(seed: number): void {
 export function nextSeed(): number {
   return drawSeed();
 }
-
-/** @deprecated moved to _random.ts (as `seedOr`); kept until lib's other modules import it from there */
-export { seedOr as _seedOr } from "./_random.ts";

@@ -19,7 +19,8 @@ import {
 } from "./_validate.ts";
 import { mlp, type MlpOptions } from "./model.ts";
 import { type ElasticNetStrength, type PenaltyConvention, penaltyFactor } from "./penalties.ts";
-import { evaluate, fit, type FitOptions, type TensorData } from "./train.ts";
+import { evaluate } from "./predict.ts";
+import { fit, type FitOptions, type TensorData } from "./train.ts";
 import { type LayerWeights, layerWeights, weightSummary } from "./weights.ts";
 
 /** Options of {@link logGrid}. */

@@ -303,6 +303,3 @@ export async function fit(
   }
   return history;
 }
-
-/** @deprecated Import `evaluate` from `./predict.ts`; re-exported here until its importers switch. */
-export { evaluate } from "./predict.ts";

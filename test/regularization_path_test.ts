@@ -5,7 +5,8 @@ import { toTensors } from "../lib/datasets.ts";
 import { mlp } from "../lib/model.ts";
 import { logGrid, regularizationPath } from "../lib/regularization_path.ts";
 import { makeMoons } from "../lib/synthetic.ts";
-import { evaluate, fit } from "../lib/train.ts";
+import { evaluate } from "../lib/predict.ts";
+import { fit } from "../lib/train.ts";
 import { layerWeights, sparsity, weightSummary } from "../lib/weights.ts";
 import { assertClose } from "./_assert_close.ts";
 

@@ -5,7 +5,7 @@ import { toTensors } from "../lib/datasets.ts";
 import { mlp } from "../lib/model.ts";
 import { l2Penalty, l2Regularizer } from "../lib/penalties.ts";
 import { makeMoons } from "../lib/synthetic.ts";
-import { evaluate } from "../lib/train.ts";
+import { evaluate } from "../lib/predict.ts";
 import { layerStats, layerWeights, modelPenalty, sparsity, weightSummary } from "../lib/weights.ts";
 import { assertClose } from "./_assert_close.ts";
 
