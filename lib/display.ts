@@ -15,8 +15,7 @@
  * @module
  */
 import type { VegaLiteSpec } from "./charts/_common.ts";
-import { inJupyter as kernelInJupyter } from "./_kernel.ts";
-import { publish } from "./_publish.ts";
+import { inJupyter as kernelInJupyter, sendDisplay } from "./_kernel.ts";
 import { checkSpec, describeChart, renderWithWarnings } from "./_render.ts";
 import { checkBoolean, checkOptions, checkString } from "./_validate.ts";
 
@@ -150,7 +149,7 @@ export async function show(spec: VegaLiteSpec, options: ShowOptions = {}): Promi
     console.log(describeChart(spec));
     return;
   }
-  await publish(await bundle(spec), { raw: true, display_id: displayId, update });
+  await sendDisplay(await bundle(spec), { raw: true, display_id: displayId, update });
 }
 
 /** The display protocol symbol the Deno kernel looks for on a cell's result. */

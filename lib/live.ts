@@ -12,9 +12,8 @@ import { type EpochRecord, learningCurves } from "./charts/learning_curves.ts";
 import type { VegaLiteSpec } from "./charts/_common.ts";
 import { bundle, inJupyter } from "./display.ts";
 import { formatEpochLine } from "./_format.ts";
-import { type MediaBundle, now } from "./_kernel.ts";
+import { type MediaBundle, now, sendDisplay } from "./_kernel.ts";
 import { progressBundle, type ProgressState } from "./_progress.ts";
-import { publish } from "./_publish.ts";
 import { checkSpec, describeChart } from "./_render.ts";
 import {
   checkInRange,
@@ -109,7 +108,7 @@ function liveDisplay<T>(
   const send = async (state: T | undefined): Promise<void> => {
     const t0 = now();
     const data = state === undefined ? placeholder : await makeBundle(state);
-    await publish(data, { raw: true, display_id: displayId, update: created });
+    await sendDisplay(data, { raw: true, display_id: displayId, update: created });
     created = true;
     nextAt = t0 + Math.max(minInterval, 5 * (now() - t0));
   };

@@ -15,7 +15,7 @@ import { liveChart, notebookProgress, progressLine } from "../lib/live.ts";
 import { setClock, setDisplayHook } from "../lib/testing.ts";
 import { formatEpochLine } from "../lib/_format.ts";
 import { progressBundle } from "../lib/_progress.ts";
-import { settleMs } from "../lib/_publish.ts";
+import { settleMs } from "../lib/_kernel.ts";
 import { compactSvg, describeChart } from "../lib/_render.ts";
 import {
   executeNotebook,
