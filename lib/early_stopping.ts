@@ -127,7 +127,7 @@ export interface StoppingResult {
    * The last epoch that ran: where training stopped, early or at the epoch limit (`cause`
    * says which). It equals the number of epochs trained.
    */
-  stoppedEpoch: number;
+  lastEpoch: number;
   /** Whether training ended before the epoch limit (`cause` is not "epochLimit"). */
   stoppedEarly: boolean;
   /** Why training ended. */
@@ -192,7 +192,7 @@ export interface EarlyStopping extends Callback {
    * import { replayEarlyStopping } from "./early_stopping.ts";
    * const r = replayEarlyStopping([0.9, 0.7, 0.72, 0.71, 0.6], { patience: 2 }).result();
    * // best 0.7 at epoch 2; epochs 3 and 4 do not improve, so training stops after epoch 4
-   * if (r.bestEpoch !== 2 || r.bestValue !== 0.7 || r.stoppedEpoch !== 4) throw new Error(r.reason);
+   * if (r.bestEpoch !== 2 || r.bestValue !== 0.7 || r.lastEpoch !== 4) throw new Error(r.reason);
    * if (r.cause !== "patience" || !r.stoppedEarly || r.weightsFrom !== 4) throw new Error(r.reason);
    * ```
    */
@@ -364,7 +364,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
       return {
         monitor,
         mode,
-        stoppedEpoch: lastEpoch,
+        lastEpoch,
         stoppedEarly: stopCause !== "epochLimit",
         cause: stopCause,
         reason: stopReason,

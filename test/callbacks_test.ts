@@ -457,7 +457,7 @@ Deno.test("result() gives the run's ending with every field set, as computed by 
   assert.deepEqual(stopped, {
     monitor: "valLoss",
     mode: "min",
-    stoppedEpoch: 4,
+    lastEpoch: 4,
     stoppedEarly: true,
     cause: "patience",
     reason: "valLoss did not improve by more than 0 for 2 epochs (best 0.7000 at epoch 2)",
@@ -472,13 +472,13 @@ Deno.test("result() gives the run's ending with every field set, as computed by 
   assert.equal(r.mode, "max");
   assert.equal(r.cause, "epochLimit");
   assert.equal(r.stoppedEarly, false);
-  assert.equal(r.stoppedEpoch, 4);
+  assert.equal(r.lastEpoch, 4);
   assert.equal(limit.stoppedEpoch, undefined); // the callback itself did not stop training
   assert.deepEqual([r.bestEpoch, r.bestValue], [3, 0.8]);
   // never below the baseline 0.5 in 3 epochs
   const baseline = replayEarlyStopping([0.9, 0.8, 0.7, 0.4], { patience: 3, baseline: 0.5 });
   assert.deepEqual(
-    [baseline.result().cause, baseline.result().stoppedEpoch, baseline.result().bestEpoch],
+    [baseline.result().cause, baseline.result().lastEpoch, baseline.result().bestEpoch],
     ["baseline", 3, 3],
   );
 });
@@ -490,7 +490,7 @@ Deno.test("result() agrees with summary() wherever summary() has a value", () =>
     const stopper = replayEarlyStopping(values, { patience: rng.int(4), minDelta: 0.01 });
     const s = stopper.summary(), r = stopper.result();
     assert.deepEqual(
-      [r.bestEpoch, r.bestValue, r.cause, r.reason, r.restored, r.weightsFrom, r.stoppedEpoch],
+      [r.bestEpoch, r.bestValue, r.cause, r.reason, r.restored, r.weightsFrom, r.lastEpoch],
       [s.bestEpoch, s.bestValue, s.stopCause, s.stopReason, s.restored, s.weightsFrom, s.lastEpoch],
     );
     assert.equal(r.stoppedEarly, s.stoppedEpoch !== undefined);
@@ -521,8 +521,8 @@ Deno.test("result() after fit says which epoch's weights the model holds", async
   const { model, history } = await overfit(stopper, 200);
   const r = stopper.result();
   assert.ok(r.stoppedEarly);
-  assert.equal(r.stoppedEpoch, history.epochs.length);
-  assert.equal(r.stoppedEpoch, r.bestEpoch + 3);
+  assert.equal(r.lastEpoch, history.epochs.length);
+  assert.equal(r.lastEpoch, r.bestEpoch + 3);
   assert.ok(r.restored);
   assert.equal(r.weightsFrom, r.bestEpoch);
   assert.equal(evaluate(model, moonsVal).loss, r.bestValue);
