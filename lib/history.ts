@@ -151,6 +151,8 @@ export interface BestEpoch {
   epoch: number;
   /** The metric's value in that epoch. */
   value: number;
+  /** That epoch's whole record, with every metric it has (`record.loss`, `record.valAcc` …). */
+  record: EpochLog;
 }
 
 /**
@@ -174,6 +176,7 @@ export interface BestEpoch {
  * if (best.epoch !== 2 || best.value !== 0.6) throw new Error(JSON.stringify(best));
  * const worst = bestEpoch(epochs, "valLoss", { mode: "max" });
  * if (worst.epoch !== 1) throw new Error(JSON.stringify(worst));
+ * if (best.record.loss !== 0.5) throw new Error("the record is that of epoch 2");
  * ```
  */
 export function bestEpoch(
@@ -199,5 +202,5 @@ export function bestEpoch(
   if (best === undefined) {
     throw new RangeError(`history has no epoch with a ${metric} that is a number, only NaN`);
   }
-  return { epoch: records[best].epoch, value: values[best] };
+  return { epoch: records[best].epoch, value: values[best], record: records[best] };
 }

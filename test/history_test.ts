@@ -63,19 +63,27 @@ Deno.test("metricColumn() names the missing metric and the ones the history has"
   );
 });
 
+/** The epoch and value of a best-epoch result, without its record. */
+function brief(best: { epoch: number; value: number }) {
+  return { epoch: best.epoch, value: best.value };
+}
+
 Deno.test("bestEpoch() finds the lowest loss and the highest accuracy, first on ties", () => {
   // valLoss: lowest 0.6 at epochs 2 and 4 → epoch 2; valAcc: highest 0.8 at epoch 3
   const epochs = records([0.8, 0.6, 0.65, 0.6, 0.7], [0.5, 0.7, 0.8, 0.75, 0.8]);
-  assert.deepEqual(bestEpoch(epochs, "valLoss"), { epoch: 2, value: 0.6 });
-  assert.deepEqual(bestEpoch(epochs, "valAcc"), { epoch: 3, value: 0.8 });
-  assert.deepEqual(bestEpoch(epochs, "acc"), { epoch: 5, value: 0.54 });
-  assert.deepEqual(bestEpoch(epochs, "loss"), { epoch: 5, value: 1 / 5 });
+  assert.deepEqual(brief(bestEpoch(epochs, "valLoss")), { epoch: 2, value: 0.6 });
+  assert.deepEqual(brief(bestEpoch(epochs, "valAcc")), { epoch: 3, value: 0.8 });
+  assert.deepEqual(brief(bestEpoch(epochs, "acc")), { epoch: 5, value: 0.54 });
+  assert.deepEqual(brief(bestEpoch(epochs, "loss")), { epoch: 5, value: 1 / 5 });
   // the mode can be turned around
-  assert.deepEqual(bestEpoch(epochs, "valLoss", { mode: "max" }), { epoch: 1, value: 0.8 });
-  assert.deepEqual(bestEpoch(epochs, "valAcc", { mode: "min" }), { epoch: 1, value: 0.5 });
+  assert.deepEqual(brief(bestEpoch(epochs, "valLoss", { mode: "max" })), { epoch: 1, value: 0.8 });
+  assert.deepEqual(brief(bestEpoch(epochs, "valAcc", { mode: "min" })), { epoch: 1, value: 0.5 });
   // NaN never wins; the epoch number comes from the record, not the position
   const shifted = records([NaN, 0.9, NaN, 0.95]).map((e) => ({ ...e, epoch: e.epoch + 10 }));
-  assert.deepEqual(bestEpoch(shifted, "valLoss"), { epoch: 12, value: 0.9 });
+  assert.deepEqual(brief(bestEpoch(shifted, "valLoss")), { epoch: 12, value: 0.9 });
+  // the record is that epoch's own object, with every metric
+  assert.equal(bestEpoch(epochs, "valAcc").record, epochs[2]);
+  assert.equal(bestEpoch(shifted, "valLoss").record, shifted[1]);
 });
 
 Deno.test("bestEpoch() rejects an empty history, only NaN, and bad arguments", () => {
@@ -105,7 +113,11 @@ Deno.test("bestEpoch() agrees with early stopping that runs to the epoch limit",
     const r = stopper.result();
     assert.equal(r.cause, "epochLimit");
     const best = bestEpoch(records(values), "valLoss", { mode: max ? "max" : "min" });
-    assert.deepEqual({ epoch: r.bestEpoch, value: r.bestValue }, best, JSON.stringify(values));
+    assert.deepEqual(
+      { epoch: r.bestEpoch, value: r.bestValue },
+      brief(best),
+      JSON.stringify(values),
+    );
   }
 });
 
