@@ -6,25 +6,31 @@
  * ```
  *
  * - start-up and seeds: {@link setup}, {@link setSeed}, {@link makeRng}
- * - data: synthetic sets ({@link makeMoons} …), splits and folds ({@link trainDevTestSplit},
- *   {@link kFold} …), tensors and DataFrames ({@link toTensors}, {@link toDataFrame}), the real
- *   tabular sets shipped in `data/` ({@link loadBreastCancer} …) and {@link standardize}
+ * - data: the {@link Dataset} type and its conversions ({@link toTensors}, {@link toDataFrame},
+ *   {@link subset}), synthetic sets ({@link makeMoons} …), preprocessing ({@link standardize},
+ *   {@link featureStats}), splits and folds ({@link trainDevTestSplit}, {@link kFold} …) and the
+ *   real tabular sets shipped in `data/` ({@link loadBreastCancer} …)
  * - models and training: {@link mlp}, {@link countParams}, {@link fit} (live progress in a
- *   notebook), {@link earlyStopping}, {@link evaluate}, {@link predictGrid}
+ *   notebook), its {@link History} and the helpers that read it ({@link metricColumn},
+ *   {@link bestEpoch}), {@link earlyStopping} (its `result()` after training),
+ *   {@link evaluate}, {@link predictProba}, {@link predictGrid}
  * - under the hood: dropout from scratch ({@link invertedDropout}, {@link originalDropout},
  *   {@link keepProbFromRate}), batch norm from scratch ({@link batchNorm},
  *   {@link updateRunningAverage}, {@link readBatchNormLayer}), per-layer activation statistics
  *   ({@link activationStats}) and their chart ({@link activationHistograms})
  * - weight penalties with explicit conventions: {@link l2Penalty}, {@link l1Penalty},
  *   {@link elasticNetPenalty}, their tfjs regularizers ({@link l2Regularizer} …),
- *   {@link convertLambda}, {@link weightDecayStep}, measurements ({@link sparsity},
- *   {@link layerStats}, {@link modelPenalty}) and {@link regularizationPath}, with the charts
+ *   {@link convertLambda}, {@link weightDecayStep}; weight measurements ({@link sparsity},
+ *   {@link layerStats}, {@link modelPenalty}); {@link regularizationPath}, with the charts
  *   {@link regularizationPathChart}, {@link networkDiagram} and {@link accuracyVsLambda}
  * - charts (Vega-Lite specs) and display: {@link learningCurves}, {@link decisionBoundary},
  *   {@link weightDistribution}, {@link metricBars}, {@link tableView}, {@link lineChart},
- *   {@link chart}, {@link show}
- * - check cells: {@link check}
+ *   {@link show}, {@link chart}; live displays ({@link liveChart}, {@link progressLine})
+ * - check cells: {@link check}, {@link flushOutput}
  * - tfjs itself, as `tf`, for the lessons that look under the hood
+ *
+ * Private code lives in `_`-prefixed files, which this module does not re-export; test hooks
+ * are in `testing.ts`, for lib's own tests.
  *
  * @module
  */
