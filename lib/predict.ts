@@ -77,6 +77,50 @@ export function evaluate(
 }
 
 /**
+ * The accuracy of a classifier on `data` in inference mode: the fraction of examples whose
+ * predicted class (probability ≥ 0.5 for a sigmoid output, the largest output for softmax)
+ * is the label — `evaluate(model, data).acc`, as a number. A model with a regression loss has
+ * no accuracy: that is an error, not a silent `undefined`.
+ *
+ * @param model A classifier (sigmoid or softmax output).
+ * @param data Tensors {X, y}.
+ * @param options The loss, when the output activation does not imply it.
+ * @returns The accuracy, in [0, 1].
+ * @throws {RangeError} For a model or loss without classes (mean squared error).
+ *
+ * @example Accuracy of a classifier on four points
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { mlp } from "./model.ts";
+ * import { accuracy, evaluate } from "./predict.ts";
+ * const model = mlp(2, { seed: 1 });
+ * const X = tf.tensor2d([[0, 1], [1, 0], [1, 1], [0, 0]]), y = tf.tensor2d([[1], [0], [1], [0]]);
+ * const acc = accuracy(model, { X, y });
+ * if (acc !== evaluate(model, { X, y }).acc) throw new Error("accuracy is evaluate's acc");
+ * if (![0, 0.25, 0.5, 0.75, 1].includes(acc)) throw new Error(`not a fraction of 4: ${acc}`);
+ * tf.dispose([X, y]);
+ * model.dispose();
+ * ```
+ */
+export function accuracy(
+  model: tf.LayersModel,
+  data: TensorData,
+  options: EvaluateOptions = {},
+): number {
+  checkSingleModel(model);
+  checkOptions(options, ["loss"]);
+  const loss = resolveLoss(model, options.loss);
+  if (loss === "meanSquaredError") {
+    throw new RangeError(
+      `accuracy needs a classifier (a sigmoid or softmax output with a crossentropy loss); this model's loss is "${loss}"`,
+    );
+  }
+  const acc = evaluate(model, data, options).acc;
+  if (acc === undefined) throw new RangeError(`evaluate reported no accuracy for loss "${loss}"`);
+  return acc;
+}
+
+/**
  * Predicted probabilities (the model's outputs) in inference mode, one row per example:
  * for a sigmoid output [P(y = 1)], for softmax one probability per class.
  *

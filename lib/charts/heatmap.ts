@@ -10,7 +10,6 @@ import {
   type DataFrameLike,
   readRecords,
   round,
-  type Row,
   titleOf,
   VEGA_LITE_SCHEMA,
   type VegaLiteSpec,
@@ -112,7 +111,7 @@ function _levels(values: Setting[]): Setting[] {
  * ```
  */
 export function heatmap(
-  rows: readonly Row[] | DataFrameLike,
+  rows: readonly object[] | DataFrameLike,
   options: HeatmapOptions,
 ): VegaLiteSpec {
   checkObject(options, "options");

@@ -3,14 +3,7 @@
  *
  * @module
  */
-import {
-  chartConfig,
-  round,
-  type Row,
-  titleOf,
-  VEGA_LITE_SCHEMA,
-  type VegaLiteSpec,
-} from "./_common.ts";
+import { chartConfig, round, titleOf, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./_common.ts";
 import {
   checkNonEmptyArray,
   checkObject,
@@ -83,7 +76,7 @@ const ACCURACY_VS_LAMBDA_OPTIONS = Object.keys(
  * ```
  */
 export function accuracyVsLambda(
-  rows: readonly Row[],
+  rows: readonly object[],
   options: AccuracyVsLambdaOptions = {},
 ): VegaLiteSpec {
   checkOptions(options, ACCURACY_VS_LAMBDA_OPTIONS);

@@ -8,7 +8,6 @@ import {
   type DataFrameLike,
   readRecords,
   round,
-  type Row,
   titleOf,
   VEGA_LITE_SCHEMA,
   type VegaLiteSpec,
@@ -99,7 +98,7 @@ const LINE_CHART_OPTIONS = Object.keys(
  * ```
  */
 export function lineChart(
-  rows: readonly Row[] | DataFrameLike,
+  rows: readonly object[] | DataFrameLike,
   options: LineChartOptions,
 ): VegaLiteSpec {
   checkObject(options, "options");

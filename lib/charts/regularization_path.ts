@@ -15,7 +15,10 @@ import {
 } from "../_validate.ts";
 import { checkLambda, lambdaAxis } from "./_lambda.ts";
 
-/** One weight at one λ (what `regularizationPath` returns in `rows`). */
+/**
+ * One weight at one λ (what `regularizationPath` returns in `rows`). Any other fields of a row
+ * (e.g. `layer`, `input`) are kept for colouring and tooltips.
+ */
 export interface PathPoint {
   /** The penalty strength λ ≥ 0. */
   lambda: number;
@@ -23,8 +26,6 @@ export interface PathPoint {
   weight: string;
   /** Its value at this λ. */
   value: number;
-  /** Any other fields (e.g. `layer`, `input`) are kept for colouring and tooltips. */
-  [field: string]: unknown;
 }
 
 /** Options of {@link regularizationPathChart}. */

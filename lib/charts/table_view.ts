@@ -7,7 +7,6 @@ import {
   chartConfig,
   type DataFrameLike,
   readRecords,
-  type Row,
   titleOf,
   VEGA_LITE_SCHEMA,
   type VegaLiteSpec,
@@ -65,7 +64,7 @@ const TABLE_VIEW_OPTIONS = Object.keys(
  * ```
  */
 export function tableView(
-  data: DataFrameLike | readonly Row[],
+  data: DataFrameLike | readonly object[],
   options: TableViewOptions = {},
 ): VegaLiteSpec {
   checkOptions(options, TABLE_VIEW_OPTIONS);
