@@ -1,4 +1,3 @@
-import assert from "node:assert/strict";
 import { toDataFrame } from "../lib/datasets.ts";
 import {
   makeBlobs,
@@ -17,10 +16,7 @@ import {
   trainTestSplit,
 } from "../lib/split.ts";
 import { loadBreastCancer, loadDiabetes, loadIris, loadWine } from "../lib/tabular.ts";
-
-/** Calls a function with its options object; `any` lets a test pass a misspelt name. */
-// deno-lint-ignore no-explicit-any
-type Call = (options: any) => unknown;
+import { type Call, optionTableTests } from "./_options_table.ts";
 
 const moons = makeMoons(20, { seed: 1 });
 
@@ -62,45 +58,5 @@ const functions: [string, Call, string[]][] = [
   ["loadDiabetes", (o) => loadDiabetes(o), ["dataDir"]],
 ];
 
-Deno.test("a misspelt option is a TypeError that names it and lists the valid ones", async (t) => {
-  for (const [name, call, valid] of functions) {
-    await t.step(name, () => {
-      // A near miss of the first valid name, and one that is set to undefined.
-      for (const bad of [`${valid[0]}s`, "seeds"]) {
-        for (const value of [0.5, undefined]) {
-          assert.throws(() => call({ [bad]: value }), (err: unknown) => {
-            assert.ok(err instanceof TypeError, `expected a TypeError, got ${err}`);
-            const message = (err as Error).message;
-            assert.ok(message.includes(`"${bad}"`), message);
-            for (const v of valid) assert.ok(message.includes(v), `${v} missing: ${message}`);
-            return true;
-          });
-        }
-      }
-    });
-  }
-});
-
-Deno.test("options that are not an object are a TypeError", async (t) => {
-  for (const [name, call] of functions) {
-    await t.step(name, () => {
-      for (const value of [5, "seed", null, [1]]) {
-        assert.throws(() => call(value), {
-          name: "TypeError",
-          message: /^options must be an object, got /,
-        });
-      }
-    });
-  }
-});
-
-Deno.test("every valid option name is accepted", async (t) => {
-  for (const [name, call, valid] of functions) {
-    await t.step(name, () => {
-      // undefined means "use the default", so each valid name alone must not throw.
-      for (const v of valid) call({ [v]: undefined });
-      call(undefined);
-      call({});
-    });
-  }
-});
+// The data functions are synchronous: a rejected option must throw at the call.
+optionTableTests(functions.map(([name, call, valid]) => ({ name, call, valid })), { sync: true });

@@ -17,13 +17,8 @@ import { formatEpochLine } from "../lib/_format.ts";
 import { progressBundle } from "../lib/_progress.ts";
 import { settleMs } from "../lib/_kernel.ts";
 import { compactSvg, describeChart } from "../lib/_render.ts";
-import {
-  executeNotebook,
-  findJupyter,
-  type Jupyter,
-  type NotebookCell,
-  ROOT,
-} from "../tools/_jupyter.ts";
+import { executeNotebook, findJupyter, type Jupyter, ROOT } from "../tools/_jupyter.ts";
+import type { NotebookCell } from "../tools/_notebook.ts";
 
 const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 

@@ -8,10 +8,9 @@ import {
   JupyterMissingError,
   lessonProblems,
   listNotebooks,
-  type Notebook,
-  type NotebookCell,
   type NotebookRun,
 } from "../tools/_jupyter.ts";
+import type { Notebook, NotebookCell } from "../tools/_notebook.ts";
 
 function notebook(cells: NotebookCell[]): Notebook {
   return {

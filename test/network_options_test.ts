@@ -18,32 +18,16 @@ import {
 } from "../lib/penalties.ts";
 import { logGrid, regularizationPath } from "../lib/regularization_path.ts";
 import { layerStats, sparsity, weightSummary } from "../lib/weights.ts";
+import { type Call, type OptionEntry, optionTableTests } from "./_options_table.ts";
 
 await initBackend("wasm");
 const before = tf.memory().numTensors;
 
-/** Calls a function with an options object; `any` lets a test pass a misspelt name. */
-// deno-lint-ignore no-explicit-any
-type Call = (options: any) => unknown;
-
-/** One options object of a public function: how to call it, its valid names, a valid base. */
-interface Entry {
-  /** The function, and which of its objects when it takes two. */
-  name: string;
-  /** Calls the function with the given object in the place under test. */
-  call: Call;
-  /** The valid names of that object. */
-  valid: string[];
-  /** The required settings, merged under every test object. @default {} */
-  base?: Record<string, unknown>;
-  /** How the function names the object in its messages. @default "options" */
-  param?: string;
-  /** Whether a non-object is an error (false where a string is a valid value). @default true */
-  objectOnly?: boolean;
-}
-
 const w = [1, -2];
 const keras = { convention: "keras" };
+/** What the penalty functions' not-an-object messages say of the object. */
+const CONVENTION_SHAPE = ' naming the convention, e.g. { convention: "keras" }';
+const STRENGTH_SHAPE = " { l1, l2 }";
 const model = mlp(2, { hidden: [3], seed: 1 });
 const X = tf.tensor2d([[0, 1], [1, 0], [1, 1], [0, 0]]);
 const y = tf.tensor2d([[1], [0], [1], [0]]);
@@ -62,13 +46,14 @@ const MLP_OPTIONS = [
 ];
 
 /** Every public function of the network modules that takes an options object. */
-const entries: Entry[] = [
+const entries: OptionEntry[] = [
   // penalties.ts
   {
     name: "penaltyFactor",
     call: (o) => penaltyFactor("l2", o),
     valid: ["convention", "n"],
     base: keras,
+    shape: CONVENTION_SHAPE,
   },
   {
     name: "convertLambda",
@@ -76,13 +61,26 @@ const entries: Entry[] = [
     valid: ["kind", "from", "to", "n"],
     base: { kind: "l2", from: "keras", to: "pytorch" },
   },
-  { name: "l2Penalty", call: (o) => l2Penalty(w, 0.1, o), valid: ["convention", "n"], base: keras },
-  { name: "l1Penalty", call: (o) => l1Penalty(w, 0.1, o), valid: ["convention", "n"], base: keras },
+  {
+    name: "l2Penalty",
+    call: (o) => l2Penalty(w, 0.1, o),
+    valid: ["convention", "n"],
+    base: keras,
+    shape: CONVENTION_SHAPE,
+  },
+  {
+    name: "l1Penalty",
+    call: (o) => l1Penalty(w, 0.1, o),
+    valid: ["convention", "n"],
+    base: keras,
+    shape: CONVENTION_SHAPE,
+  },
   {
     name: "elasticNetPenalty",
     call: (o) => elasticNetPenalty(w, { l1: 0.1, l2: 0.1 }, o),
     valid: ["convention", "n"],
     base: keras,
+    shape: CONVENTION_SHAPE,
   },
   {
     name: "elasticNetPenalty strength",
@@ -90,24 +88,28 @@ const entries: Entry[] = [
     valid: ["l1", "l2"],
     base: { l1: 0.1, l2: 0.1 },
     param: "strength",
+    shape: STRENGTH_SHAPE,
   },
   {
     name: "l2Regularizer",
     call: (o) => l2Regularizer(0.1, o),
     valid: ["convention", "n"],
     base: keras,
+    shape: CONVENTION_SHAPE,
   },
   {
     name: "l1Regularizer",
     call: (o) => l1Regularizer(0.1, o),
     valid: ["convention", "n"],
     base: keras,
+    shape: CONVENTION_SHAPE,
   },
   {
     name: "elasticNetRegularizer",
     call: (o) => elasticNetRegularizer({ l1: 0.1, l2: 0.1 }, o),
     valid: ["convention", "n"],
     base: keras,
+    shape: CONVENTION_SHAPE,
   },
   {
     name: "elasticNetRegularizer strength",
@@ -115,6 +117,7 @@ const entries: Entry[] = [
     valid: ["l1", "l2"],
     base: { l1: 0.1, l2: 0.1 },
     param: "strength",
+    shape: STRENGTH_SHAPE,
   },
   {
     name: "weightDecayStep",
@@ -200,47 +203,18 @@ const entries: Entry[] = [
   },
 ];
 
-/** Calls, and frees what the call returned (a model, tensors, penalty gradients). */
-async function run(call: Call, options: unknown): Promise<void> {
-  const out = await call(options);
+/** Frees what a call returned (a model, tensors, penalty gradients). */
+function free(out: unknown): void {
   if (out instanceof tf.LayersModel) out.dispose();
   else tf.dispose(out as tf.TensorContainer);
 }
 
-Deno.test("a misspelt option is a TypeError that names it and lists the valid ones", async (t) => {
-  for (const { name, call, valid, base = {} } of entries) {
-    await t.step(name, async () => {
-      // A near miss of the first valid name, and one that is set to undefined.
-      for (const bad of [`${valid[0]}s`, "seeds"]) {
-        for (const value of [0.5, undefined]) {
-          await assert.rejects(() => run(call, { ...base, [bad]: value }), (err: unknown) => {
-            assert.ok(err instanceof TypeError, `expected a TypeError, got ${err}`);
-            const message = (err as Error).message;
-            assert.ok(message.includes(`"${bad}"`), message);
-            for (const v of valid) assert.ok(message.includes(v), `${v} missing: ${message}`);
-            return true;
-          });
-        }
-      }
-    });
-  }
-});
+/** Calls, and frees what the call returned. */
+async function run(call: Call, options: unknown): Promise<void> {
+  free(await call(options));
+}
 
-Deno.test("options that are not an object are a TypeError", async (t) => {
-  for (const { name, call, param = "options", objectOnly = true } of entries) {
-    if (!objectOnly) continue;
-    await t.step(name, async () => {
-      for (const value of [5, "seed", null, [1]]) {
-        await assert.rejects(() => run(call, value), (err: unknown) => {
-          assert.ok(err instanceof TypeError, `expected a TypeError, got ${err}`);
-          const message = (err as Error).message;
-          assert.ok(message.startsWith(`${param} must be an object`), message);
-          return true;
-        });
-      }
-    });
-  }
-});
+optionTableTests(entries, { cleanup: free });
 
 Deno.test("options left out are defaults or a named error, never a crash", async (t) => {
   for (const { name, call, param = "options" } of entries) {
@@ -250,18 +224,6 @@ Deno.test("options left out are defaults or a named error, never a crash", async
         assert.ok(err instanceof TypeError || err instanceof RangeError, String(err));
         assert.match((err as Error).message, new RegExp(`(^| )${param}[ .]`));
       });
-    });
-  }
-});
-
-Deno.test("every valid option name is accepted", async (t) => {
-  for (const { name, call, valid, base = {} } of entries) {
-    await t.step(name, async () => {
-      // undefined means "use the default", so each optional name alone must not throw.
-      for (const v of valid.filter((v) => !(v in base))) {
-        await run(call, { ...base, [v]: undefined });
-      }
-      await run(call, { ...base });
     });
   }
 });

@@ -14,13 +14,14 @@ import { basename } from "node:path";
 import { Browser, CHROMIUM_HINT, findChromium, Page } from "../tools/_chromium.ts";
 import { buildDecks, type DeckResult, printHandouts } from "../tools/_decks.ts";
 import { listNotebooks } from "../tools/_jupyter.ts";
-import { codeDisplay, type DeckNotebook, readNotebook, slideType } from "../tools/_slides.ts";
+import { codeDisplay, slideType } from "../tools/_deck_plan.ts";
+import { type Notebook, readNotebook } from "../tools/_notebook.ts";
 import { executedPath, runLessons } from "../tools/course.ts";
 import { staleReason } from "../tools/slides.ts";
 import { decodePng, pixelStats } from "./_png.ts";
 
 /** Slides as counted from the notebook's metadata: the title slide, then every slide start. */
-function expectedSlides(nb: DeckNotebook): number {
+function expectedSlides(nb: Notebook): number {
   const shown = nb.cells.filter((c) =>
     !["skip", "notes"].includes(slideType(c)) && !(c.metadata?.tags ?? []).includes("remove-cell")
   );
@@ -29,7 +30,7 @@ function expectedSlides(nb: DeckNotebook): number {
 }
 
 /** SVG outputs of the cells a deck shows. */
-function expectedCharts(nb: DeckNotebook): number {
+function expectedCharts(nb: Notebook): number {
   return nb.cells.filter((c) =>
     c.cell_type === "code" && !["skip", "notes"].includes(slideType(c)) &&
     !(c.metadata?.tags ?? []).includes("remove-cell") && codeDisplay(c).outputs !== "removed"

@@ -7,12 +7,9 @@ import { bestEpoch } from "../lib/history.ts";
 import { mlp } from "../lib/model.ts";
 import { evaluate, predictGrid } from "../lib/predict.ts";
 import { fit } from "../lib/train.ts";
+import { type Call, optionTableTests } from "./_options_table.ts";
 
 await initBackend("wasm");
-
-/** Calls a function with its options object; `any` lets a test pass a misspelt name. */
-// deno-lint-ignore no-explicit-any
-type Call = (options: any) => unknown;
 
 const X = tf.tensor2d([[0, 0], [0, 1], [1, 0], [1, 1]]);
 const y = tf.tensor2d([[0], [1], [1], [0]]);
@@ -56,53 +53,8 @@ const functions: [string, Call, string[]][] = [
   ["bestEpoch", (o) => bestEpoch(EPOCHS, "valLoss", o), ["mode"]],
 ];
 
-/** Runs `call` and returns what it threw, also when it returns a rejected promise. */
-async function thrown(call: () => unknown): Promise<unknown> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected an error");
-}
-
-Deno.test("a misspelt training option is a TypeError that names it and lists the valid ones", async (t) => {
-  for (const [name, call, valid] of functions) {
-    await t.step(name, async () => {
-      // A near miss of the first valid name, and a misspelt name set to undefined.
-      for (const bad of [`${valid[0]}s`, valid[0].toLowerCase() + "_"]) {
-        for (const value of [2, undefined]) {
-          const err = await thrown(() => call({ [bad]: value }));
-          assert.ok(err instanceof TypeError, `expected a TypeError, got ${err}`);
-          assert.ok(err.message.includes(`"${bad}"`), err.message);
-          for (const v of valid) assert.ok(err.message.includes(v), `${v} missing: ${err.message}`);
-        }
-      }
-    });
-  }
-});
-
-Deno.test("training options that are not an object are a TypeError", async (t) => {
-  for (const [name, call] of functions) {
-    await t.step(name, async () => {
-      for (const value of [5, "epochs", null, [1]]) {
-        const err = await thrown(() => call(value));
-        assert.ok(err instanceof TypeError, `expected a TypeError, got ${err}`);
-        assert.match(err.message, /^options must be an object, got /);
-      }
-    });
-  }
-});
-
-Deno.test("every valid training option name is accepted", async (t) => {
-  for (const [name, call, valid] of functions) {
-    await t.step(name, async () => {
-      // undefined means "use the default", so each valid name alone must not throw.
-      for (const v of valid) await call({ [v]: undefined });
-      await call(undefined);
-      await call({});
-    });
-  }
+optionTableTests(functions.map(([name, call, valid]) => ({ name, call, valid })), {
+  label: "training",
 });
 
 Deno.test("calls rejected for their options leave no tensors behind", () => {

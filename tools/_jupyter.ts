@@ -24,7 +24,6 @@ import {
 } from "./_notebook.ts";
 
 // The notebook types, for callers that import them from here (the model is in _notebook.ts).
-export type { Notebook, NotebookCell, NotebookOutput } from "./_notebook.ts";
 
 /** The project's top folder (the one holding deno.json). */
 export const ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -747,4 +746,19 @@ export function describeFailure(
  */
 export function formatSeconds(seconds: number): string {
   return seconds < 100 ? `${seconds.toFixed(1)} s` : `${Math.round(seconds)} s`;
+}
+
+/**
+ * Runs a command-line tool's `main` with the process arguments and exits with its code; an
+ * exception is printed as its message alone (no stack trace) and exits with 1.
+ *
+ * @param main The tool's entry point: arguments in, exit code out.
+ */
+export async function runCli(main: (args: string[]) => Promise<number>): Promise<never> {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    Deno.exit(1);
+  }
 }

@@ -47,12 +47,6 @@ import {
 import { base64, type DeckAssets } from "./_deck_assets.ts";
 import { codeDisplay, countSlides, deckTitle, planDeck, type PlanSlide } from "./_deck_plan.ts";
 
-// test/slides_browser_test.ts imports these from here; they live in the modules named.
-export { codeDisplay, slideType } from "./_deck_plan.ts";
-export { readNotebook } from "./_notebook.ts";
-/** The notebook model of `_notebook.ts`, under the name test/slides_browser_test.ts uses. */
-export type DeckNotebook = Notebook;
-
 /** The course's name, shown on every title slide and on the index page. */
 export const COURSE_TITLE = "Improving deep neural networks";
 

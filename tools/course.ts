@@ -20,6 +20,7 @@ import {
   listNotebooks,
   NOTEBOOKS_DIR,
   ROOT,
+  runCli,
 } from "./_jupyter.ts";
 import { basename, join, relative } from "node:path";
 import { buildDecks } from "./_decks.ts";
@@ -200,11 +201,4 @@ async function main(args: string[]): Promise<number> {
   return decks.ok ? 0 : 1;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runCli(main);

@@ -13,6 +13,7 @@ import {
   JupyterMissingError,
   NOTEBOOKS_DIR,
   ROOT,
+  runCli,
 } from "./_jupyter.ts";
 
 /** The front ends lab.ts can start, best first: module to import, module to run. */
@@ -83,11 +84,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runCli(main);

@@ -11,7 +11,7 @@
 import { basename } from "node:path";
 import { executedPath, parseRunArgs, runLessons } from "./course.ts";
 import { buildDecks, displayPath } from "./_decks.ts";
-import { listNotebooks, NOTEBOOKS_DIR } from "./_jupyter.ts";
+import { listNotebooks, NOTEBOOKS_DIR, runCli } from "./_jupyter.ts";
 import { cellSource, readNotebook } from "./_notebook.ts";
 
 const USAGE = `Usage: deno task slides [filter...] [--no-pdf] [--timeout=SECONDS]
@@ -103,11 +103,4 @@ async function main(args: string[]): Promise<number> {
   return ok ? 0 : 1;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runCli(main);
