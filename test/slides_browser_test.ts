@@ -19,6 +19,7 @@ import { type Notebook, readNotebook } from "../tools/_notebook.ts";
 import { executedPath, runLessons } from "../tools/course.ts";
 import { staleReason } from "../tools/slides.ts";
 import { decodePng, pixelStats } from "./_png.ts";
+import { scratchDir } from "../tools/_scratch.ts";
 
 /** Slides as counted from the notebook's metadata: the title slide, then every slide start. */
 function expectedSlides(nb: Notebook): number {
@@ -97,7 +98,7 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
     assert.ok(await runLessons(stale), `lessons must run: ${stale.map((s) => basename(s))}`);
   }
 
-  const outDir = await Deno.makeTempDir({ prefix: "course-decks-" });
+  const outDir = await scratchDir("course-decks-");
   const log: string[] = [];
   const browser = await Browser.launch({
     executable: chromium,

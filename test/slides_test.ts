@@ -19,6 +19,7 @@ import {
 import { renderMarkdown } from "../tools/_markdown.ts";
 import { npmFile } from "../tools/_npm_files.ts";
 import { staleReason } from "../tools/slides.ts";
+import { scratchDir } from "../tools/_scratch.ts";
 
 function md(source: string, type?: string): NotebookCell {
   return {
@@ -509,7 +510,7 @@ const MALFORMED: [string, string, RegExp][] = [
 Deno.test("a malformed notebook fails with the file and the problem, and leaves no deck", async (t) => {
   for (const [what, text, message] of MALFORMED) {
     await t.step(what, async () => {
-      const dir = await Deno.makeTempDir();
+      const dir = await scratchDir("slides-test-");
       const outDir = join(dir, "slides");
       try {
         const path = join(dir, "04_broken.ipynb");
@@ -535,7 +536,7 @@ Deno.test("a malformed notebook fails with the file and the problem, and leaves 
 });
 
 Deno.test("writeFileAtomic() leaves the old file or the new one, never a temporary file", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await scratchDir("slides-test-");
   try {
     const target = join(dir, "deck.html");
     await writeFileAtomic(target, "first");
@@ -554,7 +555,7 @@ Deno.test("writeFileAtomic() leaves the old file or the new one, never a tempora
 });
 
 Deno.test("the index lists every lesson in course order and links the decks that exist", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await scratchDir("slides-test-");
   try {
     const notebooks = join(dir, "notebooks");
     const slides = join(dir, "slides");
@@ -578,7 +579,7 @@ Deno.test("the index lists every lesson in course order and links the decks that
 });
 
 Deno.test("staleReason() runs a lesson again when its executed copy is missing, old or incomplete", async (t) => {
-  const dir = await Deno.makeTempDir();
+  const dir = await scratchDir("slides-test-");
   const source = join(dir, "src.ipynb");
   const built = join(dir, "built.ipynb");
   const write = (path: string, cells: unknown[]) =>
@@ -618,7 +619,7 @@ Deno.test("npmFile() finds files of pinned packages and refuses others", async (
 });
 
 Deno.test("without Chromium the decks are still built and the log says what to install", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await scratchDir("slides-test-");
   const saved = Deno.env.get("COURSE_CHROMIUM");
   try {
     Deno.env.set("COURSE_CHROMIUM", join(dir, "no-such-chromium"));

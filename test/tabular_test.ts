@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { toTensors } from "../lib/datasets.ts";
 import { loadBreastCancer, loadDiabetes, loadIris, loadWine, type Table } from "../lib/tabular.ts";
+import { scratchDirSync } from "../tools/_scratch.ts";
 
 await initBackend("cpu");
 
@@ -15,7 +16,7 @@ function classCounts(y: number[], k: number): number[] {
 
 /** A fresh temporary folder holding the given files. */
 function tempDataDir(files: Record<string, string>): string {
-  const dir = Deno.makeTempDirSync({ prefix: "tabular_test_" });
+  const dir = scratchDirSync("tabular-test-");
   for (const [name, text] of Object.entries(files)) Deno.writeTextFileSync(`${dir}/${name}`, text);
   return dir;
 }

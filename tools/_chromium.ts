@@ -10,6 +10,7 @@
  * @module
  */
 import { delimiter, join } from "node:path";
+import { scratchDir } from "./_scratch.ts";
 
 /** What to install when Chromium is missing, as printed by the tools. */
 export const CHROMIUM_HINT: string = [
@@ -138,7 +139,7 @@ export class Browser {
   ): Promise<Browser> {
     const executable = options.executable ?? findChromium();
     if (!executable) throw new Error(`Chromium was not found.\n${CHROMIUM_HINT}`);
-    const userDataDir = await Deno.makeTempDir({ prefix: "course-chromium-" });
+    const userDataDir = await scratchDir("course-chromium-");
     const process = new Deno.Command(executable, {
       args: [
         ...HEADLESS_FLAGS,
