@@ -1,7 +1,8 @@
 /**
- * Early stopping with Keras semantics (plus restoring the best weights when training ends at
- * the epoch limit): the callback for `fit`, a replay of recorded values through the same
- * rule, the run's result as plain data, and marks for learning-curve charts.
+ * Early stopping with the rule of tf-keras's `EarlyStopping` (2.16 and later), epoch for epoch,
+ * including restoring the best weights when training ends at the epoch limit: the callback for
+ * `fit`, a replay of recorded values through the same rule, the run's result as plain data, and
+ * marks for learning-curve charts.
  *
  * @module
  */
@@ -28,17 +29,27 @@ export interface EarlyStoppingOptions {
   monitor?: MonitorName;
   /** Epochs without improvement after which training stops (0 acts as 1). @default 0 */
   patience?: number;
-  /** An epoch improves only if it beats the best value by more than this. @default 0 */
+  /**
+   * An epoch improves only if it beats the best value by more than this (Keras `min_delta`).
+   * @default 0
+   */
   minDelta?: number;
   /** "min" for losses, "max" for accuracies; "auto" picks from the monitor's name. @default "auto" */
   mode?: "auto" | "min" | "max";
-  /** Put back the weights of the best epoch when training ends, whether it stopped early or ran out of epochs. @default false */
+  /**
+   * Put back the weights of the best epoch when training ends, whether it stopped early or ran
+   * out of epochs (Keras `restore_best_weights`); when no watched epoch improved (all NaN),
+   * the weights of the first watched epoch.
+   * @default false
+   */
   restoreBestWeights?: boolean;
   /**
-   * A value to beat. Only an epoch that improves on the best so far *and* beats the baseline
-   * by more than `minDelta` resets the patience counter, so if no epoch beats it within
-   * `patience` watched epochs, training stops (Keras `baseline`). The best epoch is still
-   * recorded (and restored) when it does not beat the baseline.
+   * A value to beat (Keras `baseline`). Only an epoch that improves on the best so far *and*
+   * beats the baseline by more than `minDelta` resets the patience counter; as in Keras, the
+   * stop is still checked only at epochs that do not improve on the best. So a run that stalls
+   * above the baseline stops at its first non-improving epoch once `patience` epochs have been
+   * watched, while a run that keeps improving, however slowly, is never stopped, baseline or
+   * not. The best epoch is still recorded (and restored) when it does not beat the baseline.
    * @default undefined (no baseline)
    */
   baseline?: number;
@@ -53,8 +64,9 @@ export interface EarlyStoppingOptions {
 
 /**
  * Why a run with early stopping ended: "patience" (no improvement for `patience` epochs),
- * "baseline" (no epoch beat the baseline within `patience` epochs), "epochLimit" (it ran all
- * of `fit`'s epochs) or "otherCallback" (another callback stopped it).
+ * "baseline" (stopped before any epoch reset the counter by beating the baseline with a new
+ * best), "epochLimit" (it ran all of `fit`'s epochs) or "otherCallback" (another callback
+ * stopped it).
  */
 export type StopCause = "patience" | "baseline" | "epochLimit" | "otherCallback";
 
@@ -66,11 +78,11 @@ export interface EarlyStoppingStep {
   value: number | undefined;
   /** False during the warm-up (epoch ≤ startFromEpoch) or when the value was missing. */
   watched: boolean;
-  /** It beat the best so far by more than minDelta, so it became the best. */
+  /** It beat the best so far by more than minDelta, so it became the best (NaN never does). */
   improved: boolean;
-  /** It beat the baseline by more than minDelta (always true without a baseline). */
+  /** It beat the baseline by more than minDelta (without a baseline: true unless NaN). */
   beatBaseline: boolean;
-  /** The patience counter after this epoch: watched epochs since the last reset. */
+  /** The patience counter after this epoch (Keras `wait`): watched epochs since the last reset. */
   wait: number;
   /** The best value after this epoch. */
   bestValue: number | undefined;
@@ -108,7 +120,7 @@ export interface EarlyStoppingSummary {
   stopCause: StopCause | undefined;
   /** Why training ended, in words. */
   stopReason: string | undefined;
-  /** The best weights were put back (false when the last epoch was the best). */
+  /** Weights of an earlier epoch were put back (false when the last epoch was the best). */
   restored: boolean;
   /** The epoch whose weights the model holds after training. */
   weightsFrom: number | undefined;
@@ -138,7 +150,7 @@ export interface StoppingResult {
   bestEpoch: number;
   /** The best watched value. */
   bestValue: number;
-  /** Whether the best epoch's weights were put back (false when the last epoch was the best). */
+  /** Whether weights of an earlier epoch were put back (false when the last epoch was the best). */
   restored: boolean;
   /** The epoch whose weights the model holds after training. */
   weightsFrom: number;
@@ -172,7 +184,7 @@ export interface EarlyStopping extends Callback {
   readonly stopCause: StopCause | undefined;
   /** Why training stopped (or ended), in words. */
   readonly stopReason: string | undefined;
-  /** Whether the best weights were put back. */
+  /** Whether weights of an earlier epoch were put back. */
   readonly restored: boolean;
   /** The epoch whose weights the model holds after training, once it has ended. */
   readonly weightsFrom: number | undefined;
@@ -210,21 +222,33 @@ const ALLOWED_OPTIONS = [
 ];
 
 /**
- * Stops training when the monitored quantity has not improved for `patience` epochs (Keras
- * semantics). An epoch improves if its value beats the best so far by more than `minDelta`
- * (min mode: value < best − minDelta; max mode: value > best + minDelta). A counter `wait`
- * counts the watched epochs since the last improvement; training stops after the epoch at
- * which `wait` reaches `patience` (at least 1). So without further improvement training
- * stops exactly `max(patience, 1)` epochs after the best one.
+ * Stops training when the monitored quantity has not improved for `patience` epochs, by the
+ * rule of tf-keras's `EarlyStopping.on_epoch_end` (2.16 and later), epoch for epoch. (Keras 3
+ * runs the same `on_epoch_end`, except that its best starts empty, so that its first watched
+ * value, even NaN, always becomes the best.) An epoch t ≥ 1 with value v is watched if its log
+ * has the monitor and t > `startFromEpoch` (epochs 1 … s are a warm-up). The best value v⋆
+ * starts at +∞ (min mode) or −∞ (max mode); v **improves** if v + δ < v⋆ (min) or v − δ > v⋆
+ * (max), δ = `minDelta`, so NaN never improves. At each watched epoch:
  *
- * With a `baseline`, only an epoch that improves on the best *and* beats the baseline (by
- * more than `minDelta`) resets the counter: a run that never beats the baseline stops after
- * `patience` watched epochs. (Keras checks the counter only at epochs that do not improve on
- * the best, so a run creeping down above its baseline never stops there; here it stops, as
- * Keras documents.) With `startFromEpoch: s`, epochs 1 … s are a warm-up that is not watched.
+ * 1. the counter `wait` grows by 1;
+ * 2. if v improves: v⋆ ← v, and if there is no `baseline` b or v also beats it (v + δ < b,
+ *    resp. v − δ > b), `wait` ← 0; the epoch never stops training;
+ * 3. otherwise training stops after this epoch if `wait` ≥ `patience` and t > 1 (Keras's
+ *    `epoch > 0`, its epochs counting from 0).
  *
- * With `restoreBestWeights`, the weights of the best epoch are put back when training ends,
- * also when it ends at the epoch limit. After `fit`, the callback holds the run's record:
+ * Without a baseline, training therefore stops exactly `max(patience, 1)` epochs after the
+ * best one if nothing improves meanwhile (`patience` 0 acts as 1). With a baseline, a run that
+ * stalls above it stops at its first non-improving epoch once `patience` epochs have been
+ * watched; a run still improving above it is never stopped (Keras documents "training will
+ * stop if the model doesn't show improvement over the baseline", but its code checks the stop
+ * only at non-improving epochs, and this rule follows the code). Unlike Keras, a baseline that
+ * can never be beaten (a loss baseline ≤ `minDelta`, an accuracy baseline ≥ 1 − `minDelta`) is
+ * rejected.
+ *
+ * With `restoreBestWeights`, the weights of the best epoch (or, when no watched epoch
+ * improved, of the first watched epoch, as Keras copies those first) are put back when
+ * training ends, however it ends: stopped early, at the epoch limit or by another callback.
+ * After `fit`, the callback holds the run's record:
  * `bestEpoch`, `bestValue`, `stoppedEpoch`, `lastEpoch`, `stopCause`, `stopReason`,
  * `weightsFrom`, a per-epoch `trace`, and all of it as data from `summary()`;
  * {@link stoppingMarks} turns it into chart marks.
@@ -238,6 +262,21 @@ const ALLOWED_OPTIONS = [
  * const stopper = earlyStopping({ monitor: "valLoss", patience: 3, restoreBestWeights: true });
  * // pass it to fit: fit(model, train, { epochs: 100, validationData: dev, callbacks: [stopper] })
  * if (stopper.mode !== "min") throw new Error("valLoss is minimized");
+ * ```
+ *
+ * @example A baseline stops a run that stalls above it, never one that still improves
+ * ```ts
+ * import { replayEarlyStopping } from "./early_stopping.ts";
+ * // every epoch is a new best but none beats 0.5: the counter climbs, yet nothing stops
+ * const creeping = replayEarlyStopping([1, 0.9, 0.8, 0.7, 0.6], { patience: 2, baseline: 0.5 });
+ * if (creeping.stopCause !== "epochLimit") throw new Error(creeping.stopReason);
+ * // the first epoch that does not improve finds the counter at 6 ≥ 2: training stops there
+ * const stalled = replayEarlyStopping([1, 0.9, 0.8, 0.7, 0.6, 0.65], {
+ *   patience: 2,
+ *   baseline: 0.5,
+ * });
+ * if (stalled.stoppedEpoch !== 6) throw new Error(stalled.stopReason);
+ * if (stalled.stopCause !== "baseline") throw new Error(stalled.stopReason);
  * ```
  */
 export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping {
@@ -253,7 +292,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
     : checkFinite(options.baseline, "baseline");
   if (baseline !== undefined) {
     // Losses are never below 0 and accuracies lie in [0, 1]: a baseline at or beyond the end
-    // of that range (less minDelta) cannot be beaten, and training would always stop.
+    // of that range (less minDelta) cannot be beaten, so it could never reset the counter.
     if (mode === "min" && !(baseline - minDelta > 0)) {
       throw new RangeError(
         `baseline must be greater than minDelta (${minDelta}) in "min" mode: ${monitor} is never below 0, got ${baseline}`,
@@ -268,32 +307,36 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
     }
   }
   const startFromEpoch = checkIntAtLeast(options.startFromEpoch ?? 0, "startFromEpoch", 0);
-  const limit = Math.max(patience, 1);
+  // Keras's starting best: nothing (NaN, the wrong infinity) improves on it
+  const initialBest = mode === "min" ? Infinity : -Infinity;
 
   let bestEpoch: number | undefined, bestValue: number | undefined;
   let stoppedEpoch: number | undefined, stopReason: string | undefined;
   let stopCause: StopCause | undefined, weightsFrom: number | undefined;
   let lastEpoch: number | undefined;
-  let wait = 0, restored = false, everReset = false;
-  let bestWeights: tf.Tensor[] | undefined;
+  let wait = 0, restored = false, everReset = false, best = initialBest;
+  // the weights copied for restoring, and the epoch they come from (Keras best_weights)
+  let bestWeights: tf.Tensor[] | undefined, keptEpoch: number | undefined;
   let trace: EarlyStoppingStep[] = [];
 
   const forget = () => {
     bestWeights?.forEach((t) => t.dispose());
-    bestWeights = undefined;
+    bestWeights = keptEpoch = undefined;
   };
   const putBack = (ctx: CallbackContext) => {
-    if (restore && bestWeights && bestEpoch !== lastEpoch) {
+    if (bestWeights && keptEpoch !== lastEpoch) {
       ctx.model.setWeights(bestWeights);
       restored = true;
     }
-    weightsFrom = restore && bestEpoch !== undefined ? bestEpoch : lastEpoch;
+    weightsFrom = keptEpoch ?? lastEpoch;
   };
+  // Keras's _is_improvement, in its arithmetic: monitor_op(value - min_delta, reference) with
+  // min_delta negated in "min" mode
   const beats = (value: number, reference: number) =>
-    mode === "min" ? value < reference - minDelta : value > reference + minDelta;
+    mode === "min" ? value + minDelta < reference : value - minDelta > reference;
   const bestText = () =>
     bestEpoch === undefined
-      ? "no epoch watched"
+      ? "no best value yet"
       : `best ${bestValue?.toPrecision(4)} at epoch ${bestEpoch}`;
 
   return {
@@ -358,7 +401,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
       }
       if (bestEpoch === undefined || bestValue === undefined) {
         throw new Error(
-          `early stopping watched no epoch with a ${monitor} value (all were NaN or in the warm-up), so the run has no best epoch`,
+          `early stopping watched no epoch with a ${monitor} value (all were NaN, infinite or in the warm-up), so the run has no best epoch`,
         );
       }
       return {
@@ -398,6 +441,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
         lastEpoch =
           undefined;
       wait = 0;
+      best = initialBest;
       restored = everReset = false;
       trace = [];
     },
@@ -418,24 +462,26 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
       trace.push(step);
       if (!step.watched) return;
       const v = value as number;
-      step.improved = bestValue === undefined ? !Number.isNaN(v) : beats(v, bestValue);
+      step.improved = beats(v, best);
       step.beatBaseline = baseline === undefined ? !Number.isNaN(v) : beats(v, baseline);
+      // Keras copies the first watched epoch's weights, improvement or not, then every best's
+      if (restore && (step.improved || keptEpoch === undefined)) {
+        forget();
+        bestWeights = tf.tidy(() => ctx.model.getWeights().map((w) => w.clone()));
+        keptEpoch = log.epoch;
+      }
+      wait += 1;
       if (step.improved) {
-        bestValue = v;
+        best = bestValue = v;
         bestEpoch = log.epoch;
-        if (restore) {
-          forget();
-          bestWeights = tf.tidy(() => ctx.model.getWeights().map((w) => w.clone()));
+        if (step.beatBaseline) {
+          wait = 0;
+          everReset = true;
         }
       }
-      if (step.improved && step.beatBaseline) {
-        wait = 0;
-        everReset = true;
-      } else {
-        wait += 1;
-      }
       Object.assign(step, { wait, bestValue, bestEpoch });
-      if (wait < limit) return;
+      // an improving epoch never stops training, nor does epoch 1 (Keras: epoch > 0)
+      if (step.improved || wait < patience || log.epoch <= 1) return;
       step.stop = true;
       stoppedEpoch = log.epoch;
       const epochs = `${wait} epoch${wait === 1 ? "" : "s"}`;
@@ -443,13 +489,12 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
         stopCause = "baseline";
         stopReason = `${monitor} did not beat the baseline ${
           Number(baseline.toPrecision(4))
-        } by more than ${minDelta} in ${epochs} (${bestText()})`;
+        } by more than ${minDelta} with a new best in ${epochs} (${bestText()})`;
       } else {
         stopCause = "patience";
         stopReason =
           `${monitor} did not improve by more than ${minDelta} for ${epochs} (${bestText()})`;
       }
-      putBack(ctx);
       ctx.stop(`early stopping: ${stopReason}`);
     },
     onTrainEnd(ctx) {
@@ -459,8 +504,9 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
         stopReason = `${
           limitReached ? "reached the epoch limit" : "another callback stopped training"
         } after epoch ${lastEpoch ?? 0}; ${monitor} ${bestText()}`;
-        putBack(ctx);
       }
+      // as Keras 2.16+ does, the weights go back when training ends, however it ended
+      putBack(ctx);
       forget();
     },
   };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fakeContext } from "./_fake_context.ts";
+import { fakeContext, stampedModel } from "./_fake_context.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { toTensors } from "../lib/datasets.ts";
@@ -21,119 +21,233 @@ import { makeRng } from "../lib/random.ts";
 await initBackend("wasm");
 
 /**
- * Feeds a scripted sequence of monitored values, one per epoch, until the callback stops
- * training or the sequence (the epoch limit) ends; returns the number of epochs run.
+ * Feeds a scripted sequence of monitored values, one per epoch (undefined: the epoch's log
+ * lacks the value), until the callback stops training or the sequence (the epoch limit) ends.
+ * The context's model is a stand-in stamped with the epoch number before each epoch's hooks.
+ * Returns the number of epochs run and the epoch whose weights the model holds at the end.
  */
-function feed(cb: Callback, values: number[], key: "valLoss" | "valAcc" = "valLoss") {
-  const ctx = fakeContext({ epochs: values.length });
+function feed(
+  cb: Callback,
+  values: (number | undefined)[],
+  key: "valLoss" | "valAcc" = "valLoss",
+) {
+  const weights = stampedModel();
+  const ctx = fakeContext({ epochs: values.length }, weights.model);
   cb.onTrainBegin!(ctx);
   let epoch = 0;
   for (const v of values) {
     epoch++;
-    const log: EpochLog = { epoch, loss: 1, seconds: epoch, [key]: v };
+    weights.stamp(epoch);
+    const log: EpochLog = { epoch, loss: 1, seconds: epoch };
+    if (v !== undefined) log[key] = v;
     ctx.history.epochs.push(log);
     cb.onEpochEnd!(log, ctx);
     if (ctx.stopTraining) break;
   }
   cb.onTrainEnd!(ctx);
-  return { epochs: epoch, ctx };
+  return { epochs: epoch, ctx, weightsFrom: weights.value };
 }
 
 /**
- * A second implementation of the stopping rule, written from its definition rather than as a
- * running counter: the accepted bests are found first, then the epochs that reset the
- * counter (an accepted best that also beats the baseline), and training stops at the first
- * watched epoch lying `max(patience, 1)` or more epochs after the last reset (or after the
- * warm-up, if nothing reset yet). Returns the stop epoch (undefined: ran to the end), the
- * best epoch and the counter of every epoch.
+ * tf-keras's `EarlyStopping` (tf_keras/callbacks.py, 2.16 and later), transcribed line by
+ * line as a second implementation: epochs count from 0 as in Keras, the comparisons are numpy's
+ * `less`/`greater` on `value - min_delta` with `min_delta` negated in "min" mode, and
+ * `bestWeights` is the number the stand-in model's weights were stamped with (the epoch, from 1).
  */
-function referenceStop(
-  values: number[],
-  o: { patience: number; minDelta: number; baseline?: number; start: number; max: boolean },
-) {
-  const better = (a: number, b: number) => o.max ? a > b + o.minDelta : a < b - o.minDelta;
-  const accepted: boolean[] = values.map(() => false);
-  let best: number | undefined;
-  values.forEach((v, i) => {
-    if (i + 1 <= o.start || Number.isNaN(v)) return;
-    if (best === undefined || better(v, best)) {
-      accepted[i] = true;
-      best = v;
+class TfKerasEarlyStopping {
+  wait = 0;
+  stoppedEpoch = 0;
+  best = 0;
+  bestWeights: number | undefined;
+  bestEpoch = 0;
+  stopTraining = false;
+  readonly minDelta: number;
+  readonly monitorOp: (a: number, b: number) => boolean;
+
+  constructor(
+    readonly patience: number,
+    minDelta: number,
+    readonly mode: "min" | "max",
+    readonly baseline: number | undefined,
+    readonly restoreBestWeights: boolean,
+    readonly startFromEpoch: number,
+  ) {
+    this.minDelta = Math.abs(minDelta);
+    this.monitorOp = mode === "min" ? (a, b) => a < b : (a, b) => a > b;
+    if (mode === "max") this.minDelta *= 1;
+    else this.minDelta *= -1;
+  }
+
+  onTrainBegin() {
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.best = this.mode === "min" ? Infinity : -Infinity;
+    this.bestWeights = undefined;
+    this.bestEpoch = 0;
+  }
+
+  onEpochEnd(epoch: number, current: number | undefined, weights: number) {
+    if (current === undefined || epoch < this.startFromEpoch) return;
+    if (this.restoreBestWeights && this.bestWeights === undefined) {
+      this.bestWeights = weights;
+      this.bestEpoch = epoch;
     }
-  });
-  const resets = values.map((v, i) =>
-    accepted[i] && (o.baseline === undefined || better(v, o.baseline))
-  );
-  const lastAccepted = accepted.lastIndexOf(true);
-  const waits = values.map((_, i) => {
-    if (i + 1 <= o.start) return 0;
-    const last = resets.slice(0, i + 1).lastIndexOf(true);
-    return last === -1 ? i + 1 - o.start : i - last;
-  });
-  const stopIndex = waits.findIndex((w, i) => i + 1 > o.start && w >= Math.max(o.patience, 1));
-  const stop = stopIndex === -1 ? undefined : stopIndex + 1;
-  const bestIdx = accepted.slice(0, stop ?? values.length).lastIndexOf(true);
+    this.wait += 1;
+    if (this.isImprovement(current, this.best)) {
+      this.best = current;
+      this.bestEpoch = epoch;
+      if (this.restoreBestWeights) this.bestWeights = weights;
+      if (this.baseline === undefined || this.isImprovement(current, this.baseline)) {
+        this.wait = 0;
+      }
+      return;
+    }
+    if (this.wait >= this.patience && epoch > 0) {
+      this.stoppedEpoch = epoch;
+      this.stopTraining = true;
+    }
+  }
+
+  /** The weights `set_weights` puts back, or undefined when it is not called. */
+  onTrainEnd(): number | undefined {
+    if (this.restoreBestWeights && this.bestWeights !== undefined) return this.bestWeights;
+    return undefined;
+  }
+
+  isImprovement(monitorValue: number, referenceValue: number) {
+    return this.monitorOp(monitorValue - this.minDelta, referenceValue);
+  }
+}
+
+/** Runs the tf-keras transcription over `values` the way `fit` runs epochs (from 1). */
+function runTfKeras(values: (number | undefined)[], keras: TfKerasEarlyStopping) {
+  keras.onTrainBegin();
+  const waits: number[] = [];
+  let epochs = 0;
+  for (const [i, value] of values.entries()) {
+    epochs = i + 1;
+    keras.onEpochEnd(i, value, i + 1);
+    waits.push(keras.wait);
+    if (keras.stopTraining) break;
+  }
+  const initial = keras.mode === "min" ? Infinity : -Infinity;
+  const improved = keras.best !== initial; // some epoch replaced the ±inf start
   return {
-    stop,
-    bestEpoch: bestIdx === -1 ? undefined : bestIdx + 1,
-    waits: waits.slice(0, stop ?? values.length),
-    anyReset: resets.slice(0, stop ?? values.length).some(Boolean),
-    lastAccepted,
+    epochs,
+    waits,
+    stoppedEpoch: keras.stopTraining ? keras.stoppedEpoch + 1 : undefined,
+    bestEpoch: improved ? keras.bestEpoch + 1 : undefined,
+    bestValue: improved ? keras.best : undefined,
+    weightsFrom: keras.onTrainEnd() ?? epochs,
   };
 }
 
-Deno.test("earlyStopping() stops exactly as the rule's definition says, on random sequences", () => {
+/** A random epoch sequence: coarse values (ties), a drift, now and then NaN, ±inf or no value. */
+function randomSequence(rng: ReturnType<typeof makeRng>, n: number, max: boolean) {
+  const values: (number | undefined)[] = Array.from({ length: n }, (_, i) => {
+    const drift = max ? 0.02 * i : -0.02 * i;
+    return Math.round((0.6 + drift + 0.15 * rng.normal()) * 20) / 20;
+  });
+  if (rng.next() < 0.1) values[rng.int(n)] = NaN;
+  // a run that opens with NaN: no best yet, so the first watched epoch's weights are kept
+  if (rng.next() < 0.08) values.fill(NaN, 0, 1 + rng.int(6));
+  if (rng.next() < 0.05) values[rng.int(n)] = rng.next() < 0.5 ? Infinity : -Infinity;
+  if (rng.next() < 0.05) values[rng.int(n)] = undefined;
+  return values;
+}
+
+Deno.test("earlyStopping() decides every epoch as tf-keras's EarlyStopping does, on random sequences", () => {
+  const before = tf.memory().numTensors;
   const rng = makeRng(2024);
-  let stops = 0, baselineStops = 0, limits = 0;
-  for (let trial = 0; trial < 3000; trial++) {
+  const seen = {
+    stops: 0,
+    baselineStops: 0,
+    limits: 0,
+    neverBeatNeverStopped: 0,
+    restoredFirstWatched: 0,
+    restored: 0,
+  };
+  for (let trial = 0; trial < 4000; trial++) {
     const max = rng.next() < 0.3;
-    const n = 5 + rng.int(25);
-    // coarse values give ties; a drift makes improvements likely early on
-    const values = Array.from({ length: n }, (_, i) => {
-      const drift = max ? 0.02 * i : -0.02 * i;
-      return Math.round((0.6 + drift + 0.15 * rng.normal()) * 20) / 20;
-    });
-    if (rng.next() < 0.05) values[rng.int(n)] = NaN;
+    const n = 2 + rng.int(28);
+    const values = randomSequence(rng, n, max);
     const patience = rng.int(6);
     const minDelta = [0, 0, 0.05, 0.1][rng.int(4)];
-    const start = rng.next() < 0.3 ? rng.int(4) : 0;
-    const baseline = rng.next() < 0.3 ? (max ? 0.75 : 0.45) : undefined;
+    const start = rng.next() < 0.3 ? rng.int(Math.min(4, n)) : 0;
+    // a baseline near one of the run's own values: some runs beat it, some never do
+    const finite = values.filter((v): v is number => Number.isFinite(v));
+    let baseline = rng.next() < 0.5 && finite.length > 0
+      ? finite[rng.int(finite.length)] + 0.05 * (rng.int(5) - 2)
+      : undefined;
+    if (baseline !== undefined && !max && !(baseline - minDelta > 0)) baseline = undefined;
+    const restore = rng.next() < 0.5;
     const options: EarlyStoppingOptions = {
       patience,
       minDelta,
       baseline,
       startFromEpoch: start,
+      restoreBestWeights: restore,
       mode: max ? "max" : "min",
     };
     const cb = earlyStopping(options);
-    const { epochs } = feed(cb, values);
-    const ref = referenceStop(values, { patience, minDelta, baseline, start, max });
-    const where = `trial ${trial}: ${JSON.stringify({ values, ...options })}`;
-    assert.equal(cb.stoppedEpoch, ref.stop, where);
-    assert.equal(epochs, ref.stop ?? n, where);
-    assert.equal(cb.bestEpoch, ref.bestEpoch, where);
-    assert.equal(cb.lastEpoch, epochs, where);
-    assert.deepEqual(cb.trace.map((s) => s.wait), ref.waits, where);
-    assert.deepEqual(
-      cb.trace.map((s) => s.watched),
-      values.slice(0, epochs).map((_, i) => i >= start),
+    const run = feed(cb, values);
+    const keras = runTfKeras(
+      values,
+      new TfKerasEarlyStopping(patience, minDelta, max ? "max" : "min", baseline, restore, start),
     );
-    assert.deepEqual(cb.trace.map((s) => s.stop), ref.waits.map((_, i) => i + 1 === ref.stop));
-    const cause = ref.stop === undefined
+    const where = `trial ${trial}: ${JSON.stringify({ values, ...options })}`;
+    assert.equal(run.epochs, keras.epochs, where);
+    assert.equal(cb.lastEpoch, keras.epochs, where);
+    assert.equal(cb.stoppedEpoch, keras.stoppedEpoch, where);
+    assert.deepEqual(cb.trace.map((s) => s.wait), keras.waits, where);
+    assert.deepEqual(
+      cb.trace.map((s) => s.stop),
+      keras.waits.map((_, i) => i + 1 === keras.stoppedEpoch),
+      where,
+    );
+    assert.equal(cb.bestEpoch, keras.bestEpoch, where);
+    assert.equal(cb.bestValue, keras.bestValue, where);
+    // the weights the model holds: lib's record and the stand-in model agree with tf-keras
+    assert.equal(run.weightsFrom, keras.weightsFrom, where);
+    assert.equal(cb.weightsFrom, keras.weightsFrom, where);
+    assert.equal(cb.restored, keras.weightsFrom !== keras.epochs, where);
+    // the cause follows from the counter: a stop without a reset in any watched epoch is the
+    // baseline's
+    const watched = values.slice(0, keras.epochs).map((v, i) => v !== undefined && i >= start);
+    const reset = keras.waits.some((w, i) => watched[i] && w === 0);
+    const cause = keras.stoppedEpoch === undefined
       ? "epochLimit"
-      : baseline !== undefined && !ref.anyReset
+      : baseline !== undefined && !reset
       ? "baseline"
       : "patience";
     assert.equal(cb.stopCause, cause, where);
-    if (ref.stop !== undefined) stops++;
-    if (cause === "baseline") baselineStops++;
-    if (cause === "epochLimit") limits++;
+    assert.deepEqual(cb.trace.map((s) => s.watched), watched, where);
+    // two consequences of the rule, checked on their own: a stop never follows an improving
+    // epoch, and without a baseline it comes at the max(patience, 1)-th watched epoch after
+    // the best
+    if (cb.stoppedEpoch !== undefined) {
+      assert.equal(cb.trace[cb.stoppedEpoch - 1].improved, false, where);
+      if (baseline === undefined && cb.bestEpoch !== undefined) {
+        const after = watched.slice(cb.bestEpoch, cb.stoppedEpoch).filter(Boolean).length;
+        assert.equal(after, Math.max(patience, 1), where);
+      }
+    }
+    if (cause !== "epochLimit") seen.stops++;
+    if (cause === "baseline") seen.baselineStops++;
+    if (cause === "epochLimit") seen.limits++;
+    if (cause === "epochLimit" && baseline !== undefined && !reset && watched.some(Boolean)) {
+      seen.neverBeatNeverStopped++;
+    }
+    if (cb.restored) seen.restored++;
+    if (cb.restored && cb.bestEpoch === undefined) seen.restoredFirstWatched++;
   }
   // the random sequences must exercise every ending, or the comparison proves little
   assert.ok(
-    stops > 500 && baselineStops > 50 && limits > 100,
-    `${stops} ${baselineStops} ${limits}`,
+    seen.stops > 2000 && seen.baselineStops > 500 && seen.limits > 300 &&
+      seen.neverBeatNeverStopped > 20 && seen.restored > 1000 && seen.restoredFirstWatched > 30,
+    JSON.stringify(seen),
   );
+  assert.equal(tf.memory().numTensors, before);
 });
 
 Deno.test("earlyStopping() counts `patience` epochs without an improvement larger than minDelta", () => {
@@ -154,15 +268,27 @@ Deno.test("earlyStopping() counts `patience` epochs without an improvement large
   assert.equal(feed(bounce, [0.5, 0.6, 0.55, 0.52, 0.3]).epochs, 4);
 });
 
-Deno.test("earlyStopping() with a baseline stops unless the baseline is beaten within patience", () => {
-  // falling, but never below 0.5: three watched epochs without beating it → stop at epoch 3,
-  // even though every epoch improved on the best so far
-  const creeping = earlyStopping({ patience: 3, baseline: 0.5 });
-  assert.equal(feed(creeping, [0.9, 0.8, 0.75, 0.72, 0.7]).epochs, 3);
-  assert.equal(creeping.stopCause, "baseline");
-  assert.equal(creeping.bestEpoch, 3);
-  assert.equal(creeping.bestValue, 0.75);
-  assert.match(creeping.stopReason!, /did not beat the baseline 0.5 by more than 0 in 3 epochs/);
+Deno.test("earlyStopping() with a baseline resets only on a new best that beats it, and stops only at an epoch that does not improve", () => {
+  // tf-keras: every epoch here improves on the best but none gets below 0.5, so the counter
+  // climbs to 5 — yet the stop is checked only at epochs that do not improve: no stop
+  const creeping = earlyStopping({ patience: 2, baseline: 0.5 });
+  assert.equal(feed(creeping, [1, 0.9, 0.8, 0.7, 0.6]).epochs, 5);
+  assert.deepEqual(creeping.trace.map((s) => s.wait), [1, 2, 3, 4, 5]);
+  assert.equal(creeping.stoppedEpoch, undefined);
+  assert.equal(creeping.stopCause, "epochLimit");
+  // the first epoch that does not improve finds the counter far past the patience: stop there
+  const stalls = earlyStopping({ patience: 2, baseline: 0.5 });
+  assert.equal(feed(stalls, [1, 0.9, 0.8, 0.7, 0.6, 0.65, 0.4]).epochs, 6);
+  assert.equal(stalls.stopCause, "baseline");
+  assert.deepEqual([stalls.bestEpoch, stalls.bestValue], [5, 0.6]);
+  assert.equal(
+    stalls.stopReason,
+    "valLoss did not beat the baseline 0.5 by more than 0 with a new best in 6 epochs (best 0.6000 at epoch 5)",
+  );
+  // a plateau above the baseline: three watched epochs, none of them a reset → stop at epoch 3
+  const flat = earlyStopping({ patience: 3, baseline: 0.5 });
+  assert.equal(feed(flat, [0.9, 0.9, 0.9, 0.4]).epochs, 3);
+  assert.equal(flat.stopCause, "baseline");
   // beaten at epoch 3 (0.75 < 0.78): from then on the usual rule; runs to the limit here
   const beaten = earlyStopping({ patience: 3, baseline: 0.78 });
   assert.equal(feed(beaten, [0.9, 0.8, 0.75, 0.72, 0.7]).epochs, 5);
@@ -176,12 +302,77 @@ Deno.test("earlyStopping() with a baseline stops unless the baseline is beaten w
   const margin = earlyStopping({ patience: 2, baseline: 0.78, minDelta: 0.02 });
   assert.equal(feed(margin, [0.77, 0.77, 0.5]).epochs, 2);
   assert.equal(margin.stopCause, "baseline");
+  // beating the baseline without a new best (0.39 < 0.5 − 0.1, but not < 0.45 − 0.1) is no reset
+  const noBest = earlyStopping({ patience: 2, baseline: 0.5, minDelta: 0.1 });
+  assert.equal(feed(noBest, [0.45, 0.39, 0.1]).epochs, 2);
+  assert.deepEqual(noBest.trace.map((s) => [s.improved, s.beatBaseline]), [
+    [true, false],
+    [false, true],
+  ]);
+  assert.equal(noBest.stopCause, "baseline");
   // accuracies: the baseline must be exceeded
   const acc = earlyStopping({ monitor: "valAcc", patience: 3, baseline: 0.8 });
   assert.equal(feed(acc, [0.7, 0.79, 0.85, 0.84, 0.83, 0.84, 0.9], "valAcc").epochs, 6);
   assert.deepEqual(acc.trace.map((s) => s.wait), [1, 2, 0, 1, 2, 3]);
   assert.equal(acc.bestEpoch, 3);
   assert.equal(acc.stopCause, "patience");
+});
+
+Deno.test("earlyStopping() never stops after the first epoch, and NaN or +inf is no first best", () => {
+  // tf-keras starts from best = +inf (min mode): NaN and +inf never improve on it; the
+  // counter reaches the patience at epoch 1, but the stop is checked only after epoch 1
+  const nan = earlyStopping({ patience: 0 });
+  assert.equal(feed(nan, [NaN, NaN, 0.5]).epochs, 2);
+  assert.deepEqual(nan.trace.map((s) => [s.improved, s.wait, s.stop]), [
+    [false, 1, false],
+    [false, 2, true],
+  ]);
+  assert.equal(nan.bestEpoch, undefined);
+  const inf = earlyStopping({ patience: 2 });
+  assert.equal(feed(inf, [Infinity, Infinity, 0.5]).epochs, 2);
+  assert.equal(inf.bestEpoch, undefined);
+  // "after epoch 1" counts fit's epochs, not watched ones: a warm-up does not delay it
+  const warm = earlyStopping({ patience: 1, startFromEpoch: 1 });
+  assert.equal(feed(warm, [0.5, NaN, 0.4]).epochs, 2);
+  assert.equal(warm.stoppedEpoch, 2);
+  // in max mode the start is −inf: −inf is no first best there
+  const acc = earlyStopping({ monitor: "valAcc", patience: 1 });
+  assert.equal(feed(acc, [-Infinity, 0.5, 0.6], "valAcc").epochs, 3);
+  assert.deepEqual([acc.bestEpoch, acc.stopCause], [3, "epochLimit"]);
+});
+
+Deno.test("restoreBestWeights keeps the first watched epoch when no epoch improved, and restores when training ends", () => {
+  // tf-keras copies the weights of the first watched epoch, improvement or not: with nothing
+  // better, those are put back (here epoch 2, the first after the warm-up)
+  const none = earlyStopping({ patience: 2, startFromEpoch: 1, restoreBestWeights: true });
+  const run = feed(none, [0.5, NaN, NaN, NaN, 0.1]);
+  assert.deepEqual([run.epochs, run.weightsFrom], [3, 2]);
+  assert.deepEqual([none.weightsFrom, none.restored, none.bestEpoch], [2, true, undefined]);
+  // the weights go back in onTrainEnd (tf-keras 2.16 and later), not at the stopping epoch:
+  // a callback after it in the same epoch still sees the stopping epoch's weights
+  const stopper = earlyStopping({ patience: 1, restoreBestWeights: true });
+  const weights = stampedModel();
+  const ctx = fakeContext({ epochs: 5 }, weights.model);
+  stopper.onTrainBegin!(ctx);
+  for (const [i, valLoss] of [0.5, 0.4, 0.45].entries()) {
+    weights.stamp(i + 1);
+    const log: EpochLog = { epoch: i + 1, loss: 1, valLoss, seconds: 0 };
+    ctx.history.epochs.push(log);
+    stopper.onEpochEnd!(log, ctx);
+  }
+  assert.ok(ctx.stopTraining);
+  assert.equal(weights.value, 3);
+  stopper.onTrainEnd!(ctx);
+  assert.equal(weights.value, 2);
+  assert.deepEqual([stopper.weightsFrom, stopper.restored], [2, true]);
+  // the best epoch is the last one: nothing to put back
+  const last = earlyStopping({ patience: 5, restoreBestWeights: true });
+  const lastRun = feed(last, [0.5, 0.4, 0.3]);
+  assert.deepEqual([lastRun.weightsFrom, last.weightsFrom, last.restored], [3, 3, false]);
+  // no epoch watched at all (the monitor missing throughout): the last epoch's weights stay
+  const blind = earlyStopping({ patience: 1, restoreBestWeights: true });
+  const blindRun = feed(blind, [undefined, undefined]);
+  assert.deepEqual([blindRun.weightsFrom, blind.weightsFrom, blind.restored], [2, 2, false]);
 });
 
 Deno.test("earlyStopping() ignores the first startFromEpoch epochs", () => {
@@ -199,9 +390,10 @@ Deno.test("earlyStopping() ignores the first startFromEpoch epochs", () => {
   const warm = earlyStopping({ patience: 1, startFromEpoch: 3 });
   assert.equal(feed(warm, [1, 2, 3, 2.5, 2.4, 2.6]).epochs, 6);
   assert.equal(warm.bestEpoch, 5);
-  // with a baseline the counter starts after the warm-up too
+  // with a baseline the counter starts after the warm-up too: epochs 4 and 5 → stop at 5
   const both = earlyStopping({ patience: 2, startFromEpoch: 3, baseline: 0.5 });
-  assert.equal(feed(both, [0.9, 0.9, 0.9, 0.8, 0.7, 0.6]).epochs, 5);
+  assert.equal(feed(both, [0.9, 0.9, 0.9, 0.8, 0.85, 0.6]).epochs, 5);
+  assert.deepEqual(both.trace.map((s) => s.wait), [0, 0, 0, 1, 2]);
   assert.equal(both.stopCause, "baseline");
 });
 
@@ -475,11 +667,12 @@ Deno.test("result() gives the run's ending with every field set, as computed by 
   assert.equal(r.lastEpoch, 4);
   assert.equal(limit.stoppedEpoch, undefined); // the callback itself did not stop training
   assert.deepEqual([r.bestEpoch, r.bestValue], [3, 0.8]);
-  // never below the baseline 0.5 in 3 epochs
-  const baseline = replayEarlyStopping([0.9, 0.8, 0.7, 0.4], { patience: 3, baseline: 0.5 });
+  // never below the baseline 0.5: the counter reaches 4 at epoch 4, the first that does not
+  // improve, so training stops there (epochs 1-3 improved, so they could not stop it)
+  const baseline = replayEarlyStopping([0.9, 0.8, 0.7, 0.75, 0.4], { patience: 3, baseline: 0.5 });
   assert.deepEqual(
     [baseline.result().cause, baseline.result().lastEpoch, baseline.result().bestEpoch],
-    ["baseline", 3, 3],
+    ["baseline", 4, 3],
   );
 });
 
@@ -512,7 +705,7 @@ Deno.test("result() throws before a run has ended and when no epoch had a value"
   assert.throws(() => fresh.result(), /has not finished a run/);
   assert.throws(
     () => replayEarlyStopping([NaN, NaN, NaN], { patience: 5 }).result(),
-    /^Error: early stopping watched no epoch with a valLoss value \(all were NaN or in the warm-up\), so the run has no best epoch$/,
+    /^Error: early stopping watched no epoch with a valLoss value \(all were NaN, infinite or in the warm-up\), so the run has no best epoch$/,
   );
 });
 
