@@ -8,7 +8,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { compilePlan, forward, type Plan } from "./_fast_dense.ts";
 import { LOSS_NAMES, lossForActivation, type LossName, scoreRows } from "./_losses.ts";
-import { checkModel, checkObject, checkOneOf, checkTensor, describe } from "./_validate.ts";
+import {
+  checkFiniteValues,
+  checkModel,
+  checkObject,
+  checkOneOf,
+  checkTensor,
+  describe,
+  flattenRows,
+} from "./_validate.ts";
 import type { Evaluation } from "./predict.ts";
 
 /** Inputs and targets as float32 matrices [examples, features] and [examples, outputs]. */
@@ -17,7 +25,28 @@ export interface Matrices {
   y: tf.Tensor2D;
 }
 
-/** Throws unless `model` is a tfjs LayersModel with one input and one output. */
+/** Checked {@link Matrices}, with the targets' values already read into JavaScript. */
+export interface PreparedData extends Matrices {
+  /** The values of `y`, row by row. */
+  yData: ArrayLike<number>;
+}
+
+/** True when the model's weights have been freed (by `model.dispose()`). */
+function isDisposedModel(model: tf.LayersModel): boolean {
+  for (const w of model.weights) {
+    try {
+      w.read();
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Throws unless `model` is a tfjs LayersModel with one input and one output that has not been
+ * disposed.
+ */
 export function checkSingleModel(model: unknown, name = "model"): tf.LayersModel {
   const m = checkModel<tf.LayersModel>(model, name);
   if (m.inputs.length !== 1 || m.outputs.length !== 1) {
@@ -25,7 +54,60 @@ export function checkSingleModel(model: unknown, name = "model"): tf.LayersModel
       `${name} must have one input and one output, got ${m.inputs.length} and ${m.outputs.length}`,
     );
   }
+  if (isDisposedModel(m)) {
+    throw new TypeError(`${name} has been disposed (its weights are freed); build a new one`);
+  }
   return m;
+}
+
+/**
+ * Throws a RangeError naming the first NaN or ±Infinity of a float32 tensor (`X has a
+ * non-finite value NaN at row 17, column 1`). One reduction on the backend checks the whole
+ * tensor; its values are read only to locate a bad one. Integer and boolean tensors pass.
+ */
+export function checkFiniteTensor(x: tf.Tensor, name: string): void {
+  if (x.dtype !== "float32" || x.size === 0) return;
+  const allFinite = tf.tidy(() => tf.all(tf.isFinite(x)).dataSync()[0]);
+  if (!allFinite) checkFiniteValues(x.dataSync(), x.rank > 1 ? x.shape[x.rank - 1] : 1, name);
+}
+
+/**
+ * Throws unless the targets `values` (k per row) suit `loss`: finite numbers for every loss,
+ * labels 0 or 1 for binaryCrossentropy, one-hot rows for categoricalCrossentropy. The message
+ * names the first bad row (and column).
+ */
+export function checkTargets(
+  values: ArrayLike<number>,
+  k: number,
+  loss: LossName,
+  name: string,
+): void {
+  checkFiniteValues(values, k, name);
+  if (loss === "binaryCrossentropy") {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== 0 && v !== 1) {
+        const at = k > 1 ? `row ${Math.floor(i / k)}, column ${i % k}` : `row ${i}`;
+        throw new RangeError(
+          `${name} must hold labels 0 or 1 for binaryCrossentropy, got ${v} at ${at}`,
+        );
+      }
+    }
+  } else if (loss === "categoricalCrossentropy") {
+    const what =
+      `${name} must hold one-hot rows (a single 1, the rest 0) for categoricalCrossentropy`;
+    for (let r = 0, o = 0; o < values.length; r++, o += k) {
+      let ones = 0;
+      for (let j = 0; j < k; j++) {
+        const v = values[o + j];
+        if (v === 1) ones++;
+        else if (v !== 0) throw new RangeError(`${what}, got ${v} at row ${r}, column ${j}`);
+      }
+      if (ones !== 1) {
+        throw new RangeError(`${what}, got ${ones === 0 ? "no 1" : `${ones} ones`} in row ${r}`);
+      }
+    }
+  }
 }
 
 /** The number of input columns the model takes, if fixed. */
@@ -41,10 +123,16 @@ export function outputDim(model: tf.LayersModel): number | null {
 }
 
 /**
- * Checks `data` = {X, y} against itself and the model; returns float32 copies as matrices
- * (y of rank 1 becomes one column), which the caller disposes.
+ * Checks `data` = {X, y} against itself, the model and the loss — shapes, finite values, labels
+ * the loss can score (see {@link checkTargets}) — and returns float32 copies as matrices (y of
+ * rank 1 becomes one column), which the caller disposes, with y's values read once.
  */
-export function prepareData(model: tf.LayersModel, data: unknown, name: string): Matrices {
+export function prepareData(
+  model: tf.LayersModel,
+  data: unknown,
+  name: string,
+  loss: LossName,
+): PreparedData {
   const { X, y } = checkObject(data, name);
   checkTensor<tf.Tensor>(X, `${name}.X`);
   checkTensor<tf.Tensor>(y, `${name}.y`);
@@ -78,13 +166,22 @@ export function prepareData(model: tf.LayersModel, data: unknown, name: string):
     );
   }
   if (x.shape[0] === 0) throw new RangeError(`${name} must have at least one example, got 0`);
-  return tf.tidy(() => ({
-    X: (x.dtype === "float32" ? x.clone() : tf.cast(x, "float32")) as tf.Tensor2D,
-    y: tf.cast(t.rank === 1 ? tf.reshape(t, [-1, 1]) : t, "float32") as tf.Tensor2D,
-  }));
+  checkFiniteTensor(x, `${name}.X`);
+  const yData = t.dataSync() as ArrayLike<number>;
+  checkTargets(yData, yCols ?? 1, loss, `${name}.y`);
+  return {
+    ...tf.tidy(() => ({
+      X: (x.dtype === "float32" ? x.clone() : tf.cast(x, "float32")) as tf.Tensor2D,
+      y: tf.cast(t.rank === 1 ? tf.reshape(t, [-1, 1]) : t, "float32") as tf.Tensor2D,
+    })),
+    yData,
+  };
 }
 
-/** Inputs given as a 2-D tensor or an array of rows, checked and cast to a float32 matrix. */
+/**
+ * Inputs given as a 2-D tensor or an array of rows, checked (shape, numbers, finite values)
+ * and cast to a float32 matrix, which the caller disposes.
+ */
 export function toMatrix(model: tf.LayersModel, X: unknown, name: string): tf.Tensor2D {
   const isTensor = X instanceof tf.Tensor;
   if (isTensor) {
@@ -102,15 +199,14 @@ export function toMatrix(model: tf.LayersModel, X: unknown, name: string): tf.Te
       `${name} must have ${inDim} columns (the model's input size), got ${cols}`,
     );
   }
-  if (!isTensor && (X as number[][]).some((r) => r.length !== inDim)) {
-    throw new RangeError(`${name} rows must all have ${inDim} values`);
+  if (isTensor) {
+    checkFiniteTensor(X, name);
+    return tf.tidy(() => tf.cast(X, "float32") as tf.Tensor2D);
   }
-  return tf.tidy(() =>
-    tf.cast(
-      isTensor ? X : tf.tensor2d(X as number[][], [(X as number[][]).length, inDim ?? 0]),
-      "float32",
-    ) as tf.Tensor2D
-  );
+  const rows = X as unknown[];
+  const width = inDim ?? cols ?? 0;
+  const values = Float32Array.from(flattenRows(rows, name, width));
+  return tf.tensor2d(values, [rows.length, width], "float32");
 }
 
 /** The activation of the model's last layer that has one. */
@@ -120,6 +216,7 @@ function outputActivation(model: tf.LayersModel): string | undefined {
     const cfg = layer.getConfig() as { activation?: unknown };
     if (typeof cfg.activation === "string") return cfg.activation;
     if (layer.getClassName() === "LeakyReLU") return "leakyRelu";
+    if (layer.getClassName() === "Softmax") return "softmax";
     if (layer.weights.length > 0) return undefined;
   }
   return undefined;
@@ -128,11 +225,34 @@ function outputActivation(model: tf.LayersModel): string | undefined {
 /**
  * The loss to use: `loss` checked, or by default the one that matches the output activation
  * (sigmoid → binaryCrossentropy, softmax → categoricalCrossentropy, else meanSquaredError).
+ * Throws a RangeError when the output cannot give the loss's probabilities: a softmax over one
+ * unit (always 1), categoricalCrossentropy without a softmax output, binaryCrossentropy without
+ * a sigmoid or softmax output. Outputs whose activation lib cannot tell are not checked.
  */
 export function resolveLoss(model: tf.LayersModel, loss: unknown): LossName {
-  return loss === undefined
-    ? lossForActivation(outputActivation(model))
+  const activation = outputActivation(model);
+  if (activation === "softmax" && outputDim(model) === 1) {
+    throw new RangeError(
+      "model has a softmax output of 1 unit, which always outputs 1; use a sigmoid output for two classes",
+    );
+  }
+  const name = loss === undefined
+    ? lossForActivation(activation)
     : checkOneOf(loss, "loss", LOSS_NAMES);
+  if (activation === undefined) return name;
+  if (name === "categoricalCrossentropy" && activation !== "softmax") {
+    throw new RangeError(
+      `loss "categoricalCrossentropy" needs a softmax output, got a ${activation} output${
+        activation === "sigmoid" ? '; use "binaryCrossentropy" for independent sigmoid outputs' : ""
+      }`,
+    );
+  }
+  if (name === "binaryCrossentropy" && activation !== "sigmoid" && activation !== "softmax") {
+    throw new RangeError(
+      `loss "binaryCrossentropy" needs probabilities from a sigmoid (or softmax) output, got a ${activation} output`,
+    );
+  }
+  return name;
 }
 
 /** Total penalty of the model's weight regularizers at the current weights. */

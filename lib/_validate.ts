@@ -137,6 +137,37 @@ export function checkPositive(value: unknown, name: string): number {
   return value;
 }
 
+/**
+ * The largest sizes lib builds. Each is checked before any work or allocation, so a slip such
+ * as `1e9` for `1e3` fails at once with a message naming the limit, instead of running for
+ * minutes and then running out of memory.
+ */
+export const LIMITS = {
+  /** Examples of a synthetic data set (1e6 rows of JavaScript arrays: about 100 MB). */
+  examples: 1_000_000,
+  /** Features of a synthetic data set. */
+  features: 10_000,
+  /** Values (examples × features) of a synthetic data set. */
+  values: 10_000_000,
+  /** Rows of an index-only split (k-fold): indices alone, so ten times `examples`. */
+  rows: 10_000_000,
+  /** Units of one layer, inputs of a model, features of a batch-norm state. */
+  units: 100_000,
+  /** Hidden layers of an `mlp`. */
+  hiddenLayers: 1000,
+  /**
+   * Parameters of an `mlp`: 40 MB of float32 weights, about 160 MB while Adam trains it
+   * (weights, gradients and two moments), well inside the wasm backend's memory.
+   */
+  parameters: 10_000_000,
+  /** Points per axis of a prediction grid (1000 × 1000 points). */
+  gridResolution: 1000,
+  /** Histogram bins. */
+  bins: 10_000,
+  /** Values of one dropout mask (400 MB of float32). */
+  maskValues: 100_000_000,
+} as const;
+
 /** Throws unless `value` is an integer >= `min`. */
 export function checkIntAtLeast(value: unknown, name: string, min: number): number {
   const what = min === 1 ? "a positive integer" : `an integer >= ${min}`;
@@ -147,6 +178,24 @@ export function checkIntAtLeast(value: unknown, name: string, min: number): numb
     throw new RangeError(`${name} must be ${what}, got ${value}`);
   }
   return value;
+}
+
+/**
+ * Throws unless `value` is an integer in [`min`, `max`]; too large a value is a RangeError that
+ * names the limit and its `unit`, e.g. `n must be at most 1000000 examples, got 1000000000`.
+ */
+export function checkIntBetween(
+  value: unknown,
+  name: string,
+  min: number,
+  max: number,
+  unit = "",
+): number {
+  checkIntAtLeast(value, name, min);
+  if ((value as number) > max) {
+    throw new RangeError(`${name} must be at most ${max}${unit ? ` ${unit}` : ""}, got ${value}`);
+  }
+  return value as number;
 }
 
 /** Throws unless `value` is a positive integer (a count, a size, a number of epochs). */
@@ -231,11 +280,14 @@ export function checkFunction<F>(value: unknown, name: string): F {
   return value as F;
 }
 
-/** Throws unless `value` is a tensor that has not been disposed. */
+/**
+ * Throws unless `value` is a tensor that has not been disposed (a disposed one is a TypeError
+ * that names the argument, where tfjs would only say "Tensor is disposed.").
+ */
 export function checkTensor<T>(value: unknown, name: string): T {
   if (!isTensorLike(value)) throw new TypeError(`${name} must be a tensor, got ${describe(value)}`);
   if (value.isDisposed) {
-    throw new Error(
+    throw new TypeError(
       `${name} is a tensor of shape [${value.shape.join(", ")}] that has already been disposed`,
     );
   }
@@ -254,4 +306,57 @@ export function checkModel<M>(value: unknown, name = "model"): M {
     );
   }
   return value as M;
+}
+
+/** The position of the first value that is NaN or ±Infinity, or -1 when all are finite. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) {
+    // v - v is 0 for a finite number and NaN for NaN and ±Infinity.
+    if (values[i] - values[i] !== 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Throws a RangeError unless every value of the row-major matrix `values` (`cols` values per
+ * row) is finite, naming the first bad one: `X has a non-finite value NaN at row 17, column 1`.
+ */
+export function checkFiniteValues(values: ArrayLike<number>, cols: number, name: string): void {
+  const i = firstNonFinite(values);
+  if (i < 0) return;
+  const row = cols > 0 ? Math.floor(i / cols) : 0, col = cols > 0 ? i % cols : 0;
+  throw new RangeError(
+    `${name} has a non-finite value ${values[i]} at row ${row}, column ${col}`,
+  );
+}
+
+/**
+ * Checks an array of rows — each an array of `cols` numbers, all finite — and returns its
+ * values row by row in one Float64Array, read in a single pass. A row of another length is a
+ * RangeError (`X rows must all have 2 values, row 3 has 1`), a value that is not a number a
+ * TypeError (`X[0][1] must be a number, got "2"`), a non-finite one a RangeError as in
+ * {@link checkFiniteValues}.
+ */
+export function flattenRows(rows: readonly unknown[], name: string, cols: number): Float64Array {
+  const data = new Float64Array(rows.length * cols);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (!Array.isArray(row)) {
+      throw new TypeError(`${name}[${i}] must be an array of numbers, got ${describe(row)}`);
+    }
+    if (row.length !== cols) {
+      throw new RangeError(`${name} rows must all have ${cols} values, row ${i} has ${row.length}`);
+    }
+    for (let j = 0; j < cols; j++) {
+      const v = row[j];
+      if (typeof v !== "number") {
+        throw new TypeError(`${name}[${i}][${j}] must be a number, got ${describe(v)}`);
+      }
+      if (v - v !== 0) {
+        throw new RangeError(`${name} has a non-finite value ${v} at row ${i}, column ${j}`);
+      }
+      data[i * cols + j] = v;
+    }
+  }
+  return data;
 }

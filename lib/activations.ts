@@ -5,14 +5,18 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { checkFiniteTensor } from "./_model_io.ts";
 import { seedOr } from "./_random.ts";
 import {
   checkBoolean,
+  checkIntBetween,
   checkInterval,
   checkOneOf,
   checkOptions,
-  checkPositiveInt,
+  checkTensor,
   describe,
+  flattenRows,
+  LIMITS,
 } from "./_validate.ts";
 import { invertedDropout } from "./dropout.ts";
 import { makeRng } from "./random.ts";
@@ -72,7 +76,7 @@ export interface ActivationStatsOptions {
   training?: boolean;
   /** Seed of the dropout masks in training mode. @default the next seed of lib's global stream */
   seed?: number;
-  /** Number of histogram bins. @default 30 */
+  /** Number of histogram bins, at most 10000. @default 30 */
   bins?: number;
   /** Histogram range [lo, hi]. @default each layer's [min, max] */
   range?: [number, number];
@@ -183,7 +187,7 @@ function summarize(
  * does not change the model.
  *
  * @param model A Sequential model (e.g. from `mlp`).
- * @param X A batch [examples, features], as a tensor or rows.
+ * @param X A batch [examples, features] of finite numbers, as a tensor or rows.
  * @param options Mode, seed, histogram bins and range, which layers.
  * @returns One entry per reported layer, input side first.
  *
@@ -214,7 +218,7 @@ export function activationStats(
   }
   const o = checkOptions(options, ["training", "seed", "bins", "range", "layers"]);
   const training = checkBoolean(o.training ?? false, "options.training");
-  const bins = checkPositiveInt(o.bins ?? 30, "options.bins");
+  const bins = checkIntBetween(o.bins ?? 30, "options.bins", 1, LIMITS.bins, "bins");
   const range = o.range === undefined ? undefined : checkInterval(o.range, "options.range");
   const which = checkOneOf(o.layers ?? "all", "options.layers", LAYER_CHOICES);
   const inDim = model.inputs[0].shape[1];
@@ -222,6 +226,7 @@ export function activationStats(
   if (x === null) {
     throw new TypeError(`X must be a 2-D tensor or an array of rows, got ${describe(X)}`);
   }
+  if (x) checkTensor(x, "X");
   if (x && x.rank !== 2) {
     throw new RangeError(`X must be 2-D [examples, features], got shape [${x.shape}]`);
   }
@@ -229,6 +234,9 @@ export function activationStats(
   if (cols !== inDim) {
     throw new RangeError(`X must have ${inDim} columns (the model's input size), got ${cols}`);
   }
+  const width = cols as number;
+  const rows = x ? undefined : flattenRows(X as unknown[], "X", width);
+  if (x) checkFiniteTensor(x, "X");
   const rng = makeRng(seedOr(o.seed));
 
   // Batch norm in training mode updates its moving statistics: keep copies to put back.
@@ -241,7 +249,9 @@ export function activationStats(
   const out: LayerActivationStats[] = [];
   try {
     tf.tidy(() => {
-      let a = (x ?? tf.tensor2d(X as number[][])) as tf.Tensor;
+      let a: tf.Tensor = rows === undefined
+        ? x as tf.Tensor
+        : tf.tensor2d(Float32Array.from(rows), [rows.length / width, width], "float32");
       if (a.dtype !== "float32") a = tf.cast(a, "float32");
       model.layers.forEach((layer, index) => {
         const cls = layer.getClassName();

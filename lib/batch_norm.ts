@@ -24,12 +24,16 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   checkBoolean,
+  checkFiniteValues,
   checkInRange,
+  checkIntBetween,
   checkNonNegative,
   checkOneOf,
   checkOptions,
-  checkPositiveInt,
+  checkTensor,
   describe,
+  flattenRows,
+  LIMITS,
 } from "./_validate.ts";
 
 /** Which meaning `momentum` has: the weight of the old value (Keras) or of the new one (PyTorch). */
@@ -121,13 +125,19 @@ function checkVector(value: unknown, name: string, length?: number): number[] {
   return value;
 }
 
-/** The rows of a 2-D tensor or array as one flat Float64Array, with its shape. */
+/**
+ * The rows of a 2-D tensor or array as one flat Float64Array, with its shape; every value must
+ * be a finite number (the error names the first bad row and column).
+ */
 function matrix(x: unknown, name = "x"): { data: Float64Array; m: number; n: number } {
   if (x instanceof tf.Tensor) {
+    checkTensor(x, name);
     if (x.rank !== 2) {
       throw new RangeError(`${name} must be 2-D [examples, features], got shape [${x.shape}]`);
     }
-    return { data: Float64Array.from(x.dataSync()), m: x.shape[0], n: x.shape[1] };
+    const data = Float64Array.from(x.dataSync());
+    checkFiniteValues(data, x.shape[1], name);
+    return { data, m: x.shape[0], n: x.shape[1] };
   }
   if (!Array.isArray(x) || x.length === 0 || x.some((r) => !Array.isArray(r))) {
     throw new TypeError(
@@ -135,19 +145,7 @@ function matrix(x: unknown, name = "x"): { data: Float64Array; m: number; n: num
     );
   }
   const n = (x[0] as unknown[]).length;
-  const data = new Float64Array(x.length * n);
-  (x as unknown[][]).forEach((row, i) => {
-    if (row.length !== n) {
-      throw new RangeError(`${name} rows must all have ${n} values, row ${i} has ${row.length}`);
-    }
-    row.forEach((v, j) => {
-      if (typeof v !== "number") {
-        throw new TypeError(`${name}[${i}][${j}] must be a number, got ${describe(v)}`);
-      }
-      data[i * n + j] = v;
-    });
-  });
-  return { data, m: x.length, n };
+  return { data: flattenRows(x, name, n), m: x.length, n };
 }
 
 function computeStats(data: Float64Array, m: number, n: number): BatchStatistics {
@@ -166,7 +164,7 @@ function computeStats(data: Float64Array, m: number, n: number): BatchStatistics
  * The per-feature mean and variance of a batch, as batch norm computes them:
  * μ_B = (1/m) Σ xᵢ and the biased σ²_B = (1/m) Σ (xᵢ − μ_B)² (plus the unbiased m/(m − 1) σ²_B).
  *
- * @param x A batch [examples, features], as a tensor or rows.
+ * @param x A batch [examples, features] of finite numbers, as a tensor or rows.
  * @returns Means, variances and the batch size.
  *
  * @example Two examples of two features, the second constant
@@ -187,7 +185,7 @@ export function batchStatistics(x: tf.Tensor | number[][]): BatchStatistics {
  * A fresh state for `numFeatures` features, initialized as tfjs and PyTorch do: γ = 1, β = 0,
  * running mean 0, running variance 1.
  *
- * @param numFeatures The number of features (units) the layer normalizes.
+ * @param numFeatures The number of features (units) the layer normalizes, at most 100000.
  * @returns A new state.
  *
  * @example γ = 1 and running mean 0 for three features
@@ -198,7 +196,7 @@ export function batchStatistics(x: tf.Tensor | number[][]): BatchStatistics {
  * ```
  */
 export function initBatchNormState(numFeatures: number): BatchNormState {
-  checkPositiveInt(numFeatures, "numFeatures");
+  checkIntBetween(numFeatures, "numFeatures", 1, LIMITS.units, "features");
   const fill = (v: number) => new Array<number>(numFeatures).fill(v);
   return { gamma: fill(1), beta: fill(0), runningMean: fill(0), runningVariance: fill(1) };
 }
@@ -294,7 +292,7 @@ export function pytorchMomentum(momentum: number): number {
  * With the Keras defaults this equals tfjs's `tf.layers.batchNormalization()` (applied with
  * `training: true` or `false`) given the same γ, β and moving statistics.
  *
- * @param x The batch, as a tensor or rows.
+ * @param x The batch, as a tensor or rows of finite numbers.
  * @param state γ, β and the running statistics (not changed: the result carries the new state).
  * @param options `training`, and the convention, momentum and ε.
  * @returns The output y, x̂, the statistics used and the state after the call.

@@ -28,8 +28,9 @@ import {
   checkPositiveInt,
   checkTensor,
   describe,
+  LIMITS,
 } from "./_validate.ts";
-import { seedOr } from "./_random.ts";
+import { checkSeed, seedOr } from "./_random.ts";
 import { makeRng } from "./random.ts";
 
 /** The dropout probability, given one way or the other: exactly one of the two fields. */
@@ -94,9 +95,16 @@ function checkFloatTensor(x: unknown, name: string): tf.Tensor {
   return t;
 }
 
+/** A mask shape: positive integers holding at most `LIMITS.maskValues` values in all. */
 function checkShape(shape: unknown): number[] {
   const dims = checkNonEmptyArray<number>(shape, "shape", "positive integers");
   dims.forEach((d, i) => checkPositiveInt(d, `shape[${i}]`));
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (size > LIMITS.maskValues) {
+    throw new RangeError(
+      `shape must hold at most ${LIMITS.maskValues} values, got [${dims.join(", ")}] = ${size}`,
+    );
+  }
   return dims;
 }
 
@@ -105,7 +113,7 @@ function checkShape(shape: unknown): number[] {
  * dropped one, from lib's seeded generator (the same seed gives the same mask on every
  * backend).
  *
- * @param shape The mask's shape, e.g. `[examples, units]`.
+ * @param shape The mask's shape, e.g. `[examples, units]`: at most 10⁸ values (400 MB).
  * @param options `rate` or `keepProb` (exactly one), and the seed.
  * @returns A float32 tensor of zeros and ones (the caller disposes it).
  *
@@ -146,6 +154,8 @@ function dropout(
     );
   }
   const keepProb = resolveKeepProb(o);
+  // Inference draws no mask, but a seed that is not an integer is still a mistake to report.
+  if (o.seed !== undefined) checkSeed(o.seed);
   if (!o.training) return tf.tidy(() => tf.mul(x, scaleInfer(keepProb)));
   const mask = dropoutMask(x.shape, { keepProb, seed: o.seed });
   return tf.tidy(() => {

@@ -19,7 +19,6 @@ export type Disposable = tf.Tensor | tf.LayersModel | { X: tf.Tensor; y: tf.Tens
  * @example A model's worth of tensors, freed in one call
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
-import { describe } from "./_validate.ts";
  * import { dispose } from "./memory.ts";
  * const before = tf.memory().numTensors;
  * const data = { X: tf.zeros([4, 2]), y: tf.ones([4, 1]) };

@@ -8,12 +8,13 @@ import * as tf from "@tensorflow/tfjs";
 import { checkRate } from "./_dropout_probability.ts";
 import { seedOr } from "./_random.ts";
 import {
+  checkIntBetween,
   checkModel,
   checkNonNegative,
   checkOneOf,
   checkOptions,
-  checkPositiveInt,
   describe,
+  LIMITS,
   quoteList,
 } from "./_validate.ts";
 import { makeRng } from "./random.ts";
@@ -69,11 +70,11 @@ export interface InitializerSpec {
 
 /** Options of {@link mlp}. */
 export interface MlpOptions {
-  /** Units of each hidden layer, input side first. @default [] */
+  /** Units of each hidden layer (each at most 100000), input side first. @default [] */
   hidden?: number[];
   /** Activation of the hidden layers: one for all, or one per hidden layer. @default "relu" */
   activation?: ActivationName | ActivationName[];
-  /** Units of the output layer. @default 1 */
+  /** Units of the output layer (at least 2 for a softmax, at most 100000). @default 1 */
   outputUnits?: number;
   /** Activation of the output layer. @default "sigmoid" */
   outputActivation?: ActivationName;
@@ -177,6 +178,10 @@ function initFactory(spec: MlpOptions["kernelInitializer"]): InitFactory {
  * output layer unless `regularizeOutput` is set. Dropout layers use no seed of their own:
  * lib's `fit` draws their masks from its seed.
  *
+ * Limits, checked before anything is built: at most 100000 inputs and units per layer, 1000
+ * hidden layers and 10⁷ parameters in all (40 MB of weights; Adam's training state is four
+ * times that). A softmax needs at least 2 units: over one unit it always outputs 1.
+ *
  * @param inputDim Number of input features.
  * @param options Layer sizes, activations, initializer, regularizer, dropout, batch norm, seed.
  * @returns A tfjs Sequential model (not compiled); the same seed gives the same weights.
@@ -195,7 +200,7 @@ function initFactory(spec: MlpOptions["kernelInitializer"]): InitFactory {
  * ```
  */
 export function mlp(inputDim: number, options: MlpOptions = {}): tf.Sequential {
-  checkPositiveInt(inputDim, "inputDim");
+  checkIntBetween(inputDim, "inputDim", 1, LIMITS.units, "features");
   checkOptions(options, [
     "hidden",
     "activation",
@@ -213,17 +218,57 @@ export function mlp(inputDim: number, options: MlpOptions = {}): tf.Sequential {
   if (!Array.isArray(hidden)) {
     throw new TypeError(`hidden must be an array of layer sizes, got ${describe(hidden)}`);
   }
-  hidden.forEach((u, i) => checkPositiveInt(u, `hidden[${i}]`));
+  if (hidden.length > LIMITS.hiddenLayers) {
+    throw new RangeError(
+      `hidden must have at most ${LIMITS.hiddenLayers} layers, got ${hidden.length}`,
+    );
+  }
+  hidden.forEach((u, i) => checkIntBetween(u, `hidden[${i}]`, 1, LIMITS.units, "units"));
   const actOption = options.activation ?? "relu";
   if (!Array.isArray(actOption)) checkOneOf(actOption, "activation", ACTIVATIONS);
   const activations = perHiddenLayer(actOption, hidden.length, "activation")
     .map((a, i) => checkOneOf(a, `activation[${i}]`, ACTIVATIONS));
-  const outputUnits = checkPositiveInt(options.outputUnits ?? 1, "outputUnits");
+  const single = "its outputs sum to 1, so a single unit always outputs 1";
+  activations.forEach((a, i) => {
+    if (a === "softmax" && hidden[i] < 2) {
+      throw new RangeError(
+        `activation "softmax" needs hidden layers of at least 2 units (${single}), got hidden[${i}] = ${
+          hidden[i]
+        }`,
+      );
+    }
+  });
+  const outputUnits = checkIntBetween(
+    options.outputUnits ?? 1,
+    "outputUnits",
+    1,
+    LIMITS.units,
+    "units",
+  );
   const outputActivation = checkOneOf(
     options.outputActivation ?? "sigmoid",
     "outputActivation",
     ACTIVATIONS,
   );
+  if (outputActivation === "softmax" && outputUnits < 2) {
+    throw new RangeError(
+      `outputActivation "softmax" needs outputUnits >= 2 (${single}), got ${outputUnits}; use "sigmoid" for two classes`,
+    );
+  }
+  // Every weight, bias and batch-norm statistic, counted before anything is allocated.
+  let parameters = 0, fanIn = inputDim;
+  for (const units of hidden) {
+    parameters += fanIn * units + (options.batchNorm ? 4 * units : units);
+    fanIn = units;
+  }
+  parameters += fanIn * outputUnits + outputUnits;
+  if (parameters > LIMITS.parameters) {
+    throw new RangeError(
+      `mlp would have ${parameters} parameters (inputDim ${inputDim}, hidden [${
+        hidden.join(", ")
+      }], outputUnits ${outputUnits}), more than the limit of ${LIMITS.parameters}`,
+    );
+  }
   const rates = perHiddenLayer(options.dropout ?? 0, hidden.length, "dropout")
     .map((r, i) => checkRate(r, Array.isArray(options.dropout) ? `dropout[${i}]` : "dropout"));
   const reg = options.kernelRegularizer;

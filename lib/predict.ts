@@ -17,7 +17,14 @@ import {
   resolveLoss,
   toMatrix,
 } from "./_model_io.ts";
-import { checkIntAtLeast, checkNonNegative, checkOptions, describe } from "./_validate.ts";
+import {
+  checkIntBetween,
+  checkNonNegative,
+  checkOptions,
+  describe,
+  flattenRows,
+  LIMITS,
+} from "./_validate.ts";
 import type { TensorData } from "./train.ts";
 
 /** What {@link evaluate} returns. */
@@ -40,7 +47,9 @@ export interface EvaluateOptions {
 
 /**
  * Evaluates a model in inference mode (dropout off, batch norm with moving statistics):
- * loss = (1/n) Σ ℓ(ŷᵢ, yᵢ) + penalty, the same quantity `fit` logs as `valLoss`.
+ * loss = (1/n) Σ ℓ(ŷᵢ, yᵢ) + penalty, the same quantity `fit` logs as `valLoss`. The data are
+ * checked as `fit` checks them: finite values, labels 0 or 1 for binaryCrossentropy, one-hot
+ * rows for categoricalCrossentropy, a loss that suits the output.
  *
  * @param model A trained model.
  * @param data Tensors {X, y}.
@@ -68,9 +77,9 @@ export function evaluate(
   checkSingleModel(model);
   checkOptions(options, ["loss"]);
   const loss = resolveLoss(model, options.loss);
-  const d = prepareData(model, data, "data");
+  const d = prepareData(model, data, "data", loss);
   try {
-    return evaluateMatrices(model, d, loss);
+    return evaluateMatrices(model, d, loss, d.yData);
   } finally {
     tf.dispose([d.X, d.y]);
   }
@@ -122,10 +131,11 @@ export function accuracy(
 
 /**
  * Predicted probabilities (the model's outputs) in inference mode, one row per example:
- * for a sigmoid output [P(y = 1)], for softmax one probability per class.
+ * for a sigmoid output [P(y = 1)], for softmax one probability per class. A NaN or infinite
+ * input is an error that names its row and column.
  *
  * @param model A model.
- * @param X Inputs as a 2-D tensor or an array of rows.
+ * @param X Inputs as a 2-D tensor or an array of rows, finite numbers.
  * @returns One array of output values per example.
  *
  * @example Class probabilities of a softmax model sum to 1
@@ -164,7 +174,7 @@ export interface GridPoint {
 
 /** Options of {@link predictGrid}. */
 export interface GridOptions {
-  /** Grid points along each axis. @default 80 */
+  /** Grid points along each axis, an integer in [2, 1000]. @default 80 */
   resolution?: number;
   /** Margin added on each side, as a fraction of the data's range on that axis. @default 0.1 */
   padding?: number;
@@ -173,10 +183,11 @@ export interface GridOptions {
 /**
  * Evaluates a two-input model on a regular grid covering the data, for decision-boundary
  * charts: resolution × resolution points from min − padding·range to max + padding·range on
- * each axis.
+ * each axis. The resolution is at most 1000 (a million points, about as many as a chart can
+ * draw); the points must be finite numbers.
  *
  * @param model A model with two inputs.
- * @param points The data to cover: rows [x1, x2], or a dataset with `X`.
+ * @param points The data to cover: rows [x1, x2] of finite numbers, or a dataset with `X`.
  * @param options Grid resolution and padding.
  * @returns One {x1, x2, p, label} per grid point.
  *
@@ -210,14 +221,21 @@ export function predictGrid(
       }`,
     );
   }
+  const values = flattenRows(rows, Array.isArray(points) ? "points" : "points.X", 2);
   checkOptions(options, ["resolution", "padding"]);
-  const resolution = checkIntAtLeast(options.resolution ?? 80, "resolution", 2);
+  const resolution = checkIntBetween(
+    options.resolution ?? 80,
+    "resolution",
+    2,
+    LIMITS.gridResolution,
+    "points per axis",
+  );
   const padding = checkNonNegative(options.padding ?? 0.1, "padding");
   const axis = (j: number) => {
     let lo = Infinity, hi = -Infinity;
-    for (const r of rows as number[][]) {
-      lo = Math.min(lo, r[j]);
-      hi = Math.max(hi, r[j]);
+    for (let i = j; i < values.length; i += 2) {
+      lo = Math.min(lo, values[i]);
+      hi = Math.max(hi, values[i]);
     }
     const pad = (hi - lo || 1) * padding;
     lo -= pad;

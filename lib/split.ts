@@ -11,10 +11,12 @@ import { seedOr } from "./_random.ts";
 import {
   checkBoolean,
   checkInRange,
+  checkIntBetween,
   checkNonEmptyArray,
   checkOptions,
   checkPositiveInt,
   describe,
+  LIMITS,
 } from "./_validate.ts";
 
 /** Example counts of a three-way split. */
@@ -320,7 +322,7 @@ function _folds(foldOf: number[], k: number): Fold[] {
  * n mod k blocks hold ⌈n/k⌉ rows); block j is fold j's validation set and the other rows its
  * training set, so every row is validated exactly once.
  *
- * @param n Number of examples, a positive integer.
+ * @param n Number of examples, a positive integer, at most 10⁷.
  * @param k Number of folds, an integer in [2, n].
  * @param options Seed and shuffling.
  * @returns k folds.
@@ -333,7 +335,7 @@ function _folds(foldOf: number[], k: number): Fold[] {
  * ```
  */
 export function kFold(n: number, k: number, options: KFoldOptions = {}): Fold[] {
-  checkPositiveInt(n, "n");
+  checkIntBetween(n, "n", 1, LIMITS.rows, "rows");
   _checkK(k, n);
   checkOptions(options, K_FOLD_OPTIONS);
   const shuffle = checkBoolean(options.shuffle ?? true, "shuffle");

@@ -6,6 +6,9 @@
  * Every generator takes an optional `seed`: the same seed gives the same data set; without
  * one, lib draws the next seed from its global stream (see `setSeed` in `random.ts`).
  *
+ * Sizes are limited, and checked before anything is drawn: at most 1000000 examples, 10000
+ * features and 10⁷ values (examples × features) per data set.
+ *
  * @module
  */
 import type { Dataset } from "./datasets.ts";
@@ -17,6 +20,7 @@ import {
   checkFunction,
   checkInRange,
   checkIntAtLeast,
+  checkIntBetween,
   checkInterval,
   checkNonNegative,
   checkOneOf,
@@ -24,7 +28,27 @@ import {
   checkPositive,
   checkPositiveInt,
   describe,
+  LIMITS,
 } from "./_validate.ts";
+
+/**
+ * Checks the number of examples to generate: a positive integer, at most 1000000
+ * (`LIMITS.examples`), before anything is drawn.
+ */
+function checkN(n: unknown): number {
+  return checkIntBetween(n, "n", 1, LIMITS.examples, "examples");
+}
+
+/** Checks that n rows of `features` values stay within `LIMITS.values`; `what` names the width. */
+function checkTableSize(n: number, features: number, what: string): void {
+  if (n * features > LIMITS.values) {
+    throw new RangeError(
+      `n × ${what} must be at most ${LIMITS.values} values, got ${n} × ${features} = ${
+        n * features
+      }`,
+    );
+  }
+}
 
 /** Options of {@link makeMoons}. */
 export interface MoonsOptions {
@@ -44,7 +68,7 @@ const MOONS_OPTIONS: readonly (keyof MoonsOptions)[] = ["noise", "seed"];
  * coordinate gets noise ε ~ N(0, noise²). Under one seed the noise-free points and their
  * order are the same for every noise level.
  *
- * @param n Number of examples, a positive integer.
+ * @param n Number of examples, a positive integer, at most 1000000.
  * @param options Noise level and seed.
  * @returns A binary data set with features x1, x2 and target "label".
  *
@@ -56,7 +80,7 @@ const MOONS_OPTIONS: readonly (keyof MoonsOptions)[] = ["noise", "seed"];
  * ```
  */
 export function makeMoons(n: number, options: MoonsOptions = {}): Dataset {
-  checkPositiveInt(n, "n");
+  checkN(n);
   checkOptions(options, MOONS_OPTIONS);
   const noise = checkNonNegative(options.noise ?? 0.1, "noise");
   const rng = makeRng(seedOr(options.seed));
@@ -99,7 +123,7 @@ const CIRCLES_OPTIONS: readonly (keyof CirclesOptions)[] = ["noise", "factor", "
  * circle, class 1 ("inner") on the circle of radius `factor`, ⌊n/2⌋ and ⌈n/2⌉ points at
  * evenly spaced angles; rows shuffled, then noise ε ~ N(0, noise²) on each coordinate.
  *
- * @param n Number of examples, a positive integer.
+ * @param n Number of examples, a positive integer, at most 1000000.
  * @param options Noise level, inner radius and seed.
  * @returns A binary data set with features x1, x2 and target "label".
  *
@@ -112,7 +136,7 @@ const CIRCLES_OPTIONS: readonly (keyof CirclesOptions)[] = ["noise", "factor", "
  * ```
  */
 export function makeCircles(n: number, options: CirclesOptions = {}): Dataset {
-  checkPositiveInt(n, "n");
+  checkN(n);
   checkOptions(options, CIRCLES_OPTIONS);
   const noise = checkNonNegative(options.noise ?? 0.1, "noise");
   const factor = checkInRange(options.factor ?? 0.5, "factor", 0, 1, { hi: true });
@@ -158,7 +182,7 @@ const SPIRALS_OPTIONS: readonly (keyof SpiralsOptions)[] = ["numClasses", "noise
  * one) at radii r_i = (i + 1)/m_c and angles θ_i = 2π·turns·r_i + 2πc/K, i.e.
  * x = r_i (cos θ_i, sin θ_i); rows shuffled, then noise ε ~ N(0, noise²) on each coordinate.
  *
- * @param n Number of examples, a positive integer >= numClasses.
+ * @param n Number of examples, a positive integer >= numClasses, at most 1000000.
  * @param options Number of arms, noise, turns and seed.
  * @returns A data set with features x1, x2 and target "label": binary for two arms,
  *   multiclass for more.
@@ -171,7 +195,7 @@ const SPIRALS_OPTIONS: readonly (keyof SpiralsOptions)[] = ["numClasses", "noise
  * ```
  */
 export function makeSpirals(n: number, options: SpiralsOptions = {}): Dataset {
-  checkPositiveInt(n, "n");
+  checkN(n);
   checkOptions(options, SPIRALS_OPTIONS);
   const k = checkIntAtLeast(options.numClasses ?? 2, "numClasses", 2);
   if (n < k) {
@@ -226,7 +250,7 @@ const XOR_OPTIONS: readonly (keyof XorOptions)[] = ["noise", "distribution", "se
  * separates the classes. The quadrants hold counts that differ by at most one, so the
  * classes do too.
  *
- * @param n Number of examples, a positive integer.
+ * @param n Number of examples, a positive integer, at most 1000000.
  * @param options Noise, distribution and seed.
  * @returns A binary data set with features x1, x2 and target "label".
  *
@@ -238,7 +262,7 @@ const XOR_OPTIONS: readonly (keyof XorOptions)[] = ["noise", "distribution", "se
  * ```
  */
 export function makeXor(n: number, options: XorOptions = {}): Dataset {
-  checkPositiveInt(n, "n");
+  checkN(n);
   checkOptions(options, XOR_OPTIONS);
   const distribution = checkOneOf(options.distribution ?? "gaussian", "distribution", [
     "gaussian",
@@ -281,7 +305,7 @@ export interface BlobsOptions {
   centers?: number | number[][];
   /** Standard deviation of each blob, one number or one per centre. @default 1 */
   std?: number | number[];
-  /** Number of features when `centers` is a count. @default 2 */
+  /** Number of features when `centers` is a count, at most 10000. @default 2 */
   dim?: number;
   /** Range [lo, hi] of random centre coordinates when `centers` is a count. @default [-10, 10] */
   centerBox?: [number, number];
@@ -301,7 +325,8 @@ const BLOBS_OPTIONS: readonly (keyof BlobsOptions)[] = [
  * Isotropic Gaussian blobs, like scikit-learn's `make_blobs`: blob c holds m_c points
  * (the m_c differ by at most one) drawn from N(μ_c, σ_c² I); rows shuffled.
  *
- * @param n Number of examples, a positive integer >= the number of centres.
+ * @param n Number of examples, a positive integer >= the number of centres, at most 1000000;
+ *   n × dim is at most 10⁷.
  * @param options Centres, spreads, dimension and seed.
  * @returns A data set with features x1 … xd and target "label": binary for two blobs,
  *   multiclass for more.
@@ -314,7 +339,7 @@ const BLOBS_OPTIONS: readonly (keyof BlobsOptions)[] = [
  * ```
  */
 export function makeBlobs(n: number, options: BlobsOptions = {}): Dataset {
-  checkPositiveInt(n, "n");
+  checkN(n);
   checkOptions(options, BLOBS_OPTIONS);
   const centersOption = options.centers ?? 3;
   const seed = seedOr(options.seed);
@@ -325,7 +350,11 @@ export function makeBlobs(n: number, options: BlobsOptions = {}): Dataset {
         `centers must be an integer >= 2 or an array of at least 2 centres, got ${centersOption}`,
       );
     }
-    const dim = checkPositiveInt(options.dim ?? 2, "dim");
+    if (n < centersOption) {
+      throw new RangeError(`n must be at least the number of centres (${centersOption}), got ${n}`);
+    }
+    const dim = checkIntBetween(options.dim ?? 2, "dim", 1, LIMITS.features, "features");
+    checkTableSize(n, dim, "dim");
     const [lo, hi] = checkInterval(options.centerBox ?? [-10, 10], "centerBox");
     const boxRng = makeRng(seed ^ 0x5bd1e995);
     centers = Array.from(
@@ -361,6 +390,7 @@ export function makeBlobs(n: number, options: BlobsOptions = {}): Dataset {
         }`,
       );
     }
+    checkTableSize(n, dim, "dim");
   } else {
     throw new TypeError(
       `centers must be an integer >= 2 or an array of centres, got ${describe(centersOption)}`,
@@ -420,7 +450,7 @@ const REGRESSION1D_OPTIONS: readonly (keyof Regression1dOptions)[] = [
  * f = sin. All x are drawn before any noise, so under one seed the inputs are the same for
  * every noise level.
  *
- * @param n Number of examples, a positive integer.
+ * @param n Number of examples, a positive integer, at most 1000000.
  * @param options Noise, function, input range and seed.
  * @returns A regression data set with feature "x" and target "y".
  *
@@ -432,7 +462,7 @@ const REGRESSION1D_OPTIONS: readonly (keyof Regression1dOptions)[] = [
  * ```
  */
 export function makeRegression1d(n: number, options: Regression1dOptions = {}): Dataset {
-  checkPositiveInt(n, "n");
+  checkN(n);
   checkOptions(options, REGRESSION1D_OPTIONS);
   const noise = checkNonNegative(options.noise ?? 0.2, "noise");
   const fn = checkFunction<(x: number) => number>(options.fn ?? Math.sin, "fn");
@@ -499,7 +529,8 @@ const CORRELATED_OPTIONS: readonly (keyof CorrelatedOptions)[] = [
  * Every feature of a group carries the same information about the target, so no feature is
  * "the right one" to keep. Names: `g1_1, g1_2, …, g2_1, …`, then `irrelevant_1, …`.
  *
- * @param n Number of examples, a positive integer.
+ * @param n Number of examples, a positive integer, at most 1000000; n × (number of features)
+ *   is at most 10⁷, and there are at most 10000 features.
  * @param options Groups, group size, correlation, irrelevant features, coefficients, task,
  *   noise and seed.
  * @returns A binary (class names "negative", "positive") or regression data set.
@@ -512,12 +543,19 @@ const CORRELATED_OPTIONS: readonly (keyof CorrelatedOptions)[] = [
  * ```
  */
 export function makeCorrelated(n: number, options: CorrelatedOptions = {}): Dataset {
-  checkPositiveInt(n, "n");
+  checkN(n);
   checkOptions(options, CORRELATED_OPTIONS);
   const groups = checkPositiveInt(options.groups ?? 2, "groups");
   const groupSize = checkPositiveInt(options.groupSize ?? 2, "groupSize");
   const rho = checkInRange(options.correlation ?? 0.9, "correlation", 0, 1);
   const numIrrelevant = checkIntAtLeast(options.numIrrelevant ?? 0, "numIrrelevant", 0);
+  const features = groups * groupSize + numIrrelevant;
+  if (features > LIMITS.features) {
+    throw new RangeError(
+      `groups × groupSize + numIrrelevant must be at most ${LIMITS.features} features, got ${groups} × ${groupSize} + ${numIrrelevant} = ${features}`,
+    );
+  }
+  checkTableSize(n, features, "(groups × groupSize + numIrrelevant)");
   const coefficients = options.coefficients ?? Array<number>(groups).fill(1);
   if (!Array.isArray(coefficients) || coefficients.length !== groups) {
     throw new RangeError(

@@ -10,7 +10,7 @@ import { makeContext } from "./_context.ts";
 import { backward, forward, outputGrad, type Param } from "./_fast_dense.ts";
 import { resolveFitOptions } from "./_fit_options.ts";
 import { type LossName, meanLoss, scoreRows } from "./_losses.ts";
-import { checkSingleModel, evaluateMatrices, type Matrices, prepareData } from "./_model_io.ts";
+import { checkSingleModel, evaluateMatrices, prepareData, type PreparedData } from "./_model_io.ts";
 import { makeUpdater, type OptimizerName } from "./_optimizers.ts";
 import type { BatchInfo, Callback, CallbackContext, EpochLog, TrainParams } from "./callbacks.ts";
 import { History } from "./history.ts";
@@ -23,7 +23,10 @@ export type { OptimizerName } from "./_optimizers.ts";
 export interface TensorData {
   /** Inputs, one row per example. */
   X: tf.Tensor;
-  /** Targets: [n, 1] (or [n]) for binary and regression, one-hot [n, k] for k classes. */
+  /**
+   * Targets: [n, 1] (or [n]) for binary and regression, one-hot [n, k] for k classes. Binary
+   * labels are 0 or 1; a one-hot row holds a single 1 and k − 1 zeros.
+   */
   y: tf.Tensor;
 }
 
@@ -31,7 +34,11 @@ export interface TensorData {
 export interface FitOptions {
   /** Passes over the training data. @default 1 */
   epochs?: number;
-  /** Examples per update; undefined trains on the full batch. @default undefined */
+  /**
+   * Examples per update; undefined (or a size of at least the number of examples) trains on
+   * the full batch.
+   * @default undefined
+   */
   batchSize?: number;
   /** A name, or a tfjs optimizer used as is. @default "adam" */
   optimizer?: OptimizerName | tf.Optimizer;
@@ -112,10 +119,20 @@ async function callHook<T>(
  * than 1e-20 in size are set to 0 after each update (they cannot change a float32 result,
  * and subnormal numbers slow the wasm backend's matrix products down a hundredfold).
  *
+ * The data are checked before anything trains, and an error names the argument and the first
+ * bad row: X and y (training and validation) must hold finite numbers; for
+ * binaryCrossentropy y holds labels 0 or 1, for categoricalCrossentropy one-hot rows, one
+ * column per output unit; the loss must suit the output (categoricalCrossentropy a softmax,
+ * binaryCrossentropy a sigmoid or softmax, never a softmax over one unit). A batch size above
+ * the number of examples trains on the full batch.
+ *
  * @param model The model to train (updated in place).
  * @param data Training tensors {X, y}.
  * @param options Epochs, batch size, optimizer, validation data, callbacks and more.
  * @returns The run's history.
+ * @throws {RangeError} For labels the loss cannot score, non-finite values, or data whose
+ *   shape does not match the model.
+ * @throws {TypeError} For data that are not live tensors, or a disposed model.
  *
  * @example Train a small classifier on the full batch
  * ```ts
@@ -141,11 +158,11 @@ export async function fit(
   const { epochs, loss, plan, shuffle, recordBatches } = settings;
   const allCallbacks = settings.callbacks;
 
-  const train = prepareData(model, data, "data");
-  let val: Matrices | undefined;
+  const train = prepareData(model, data, "data", loss);
+  let val: PreparedData | undefined;
   try {
     if (options.validationData !== undefined) {
-      val = prepareData(model, options.validationData, "validationData");
+      val = prepareData(model, options.validationData, "validationData", loss);
     }
   } catch (e) {
     tf.dispose([train.X, train.y]);
@@ -224,8 +241,8 @@ export async function fit(
   };
 
   // Targets in JavaScript: losses and accuracies are summed there, in double precision.
-  const yTrain = train.y.dataSync(), k = train.y.shape[1];
-  const yVal = val?.y.dataSync();
+  const yTrain = train.yData, k = train.y.shape[1];
+  const yVal = val?.yData;
 
   try {
     await callHooks("onTrainBegin", undefined);
