@@ -1,10 +1,13 @@
 /**
  * Where lib meets the Deno Jupyter kernel: whether the code runs in it, the function that
- * sends an output bundle to the front end, and the clock live displays throttle by. Tests
- * replace the display function and the clock through `lib/testing.ts`.
+ * sends an output bundle to the front end, the wait until printed and displayed output has
+ * been published (with `_iopub.ts`, which watches the kernel's IOPub channel), and the clock
+ * live displays throttle by. Tests replace the display function and the clock through
+ * `lib/testing.ts`.
  *
  * @module
  */
+import { awaitIopub, type IopubAddress, kernelIopubAddress } from "./_iopub.ts";
 
 /** Any Jupyter output bundle: MIME type to data. */
 export type MediaBundle = { [mime: string]: string | object };
@@ -55,18 +58,56 @@ export function inJupyter(): boolean {
   }
 }
 
-/** How long to wait after publishing `bundle` in the kernel: 20 ms plus 40 ms per MB of JSON. */
+/**
+ * How long to wait after publishing `bundle` when the kernel's IOPub channel cannot be watched
+ * (see {@link flushIopub}): 20 ms plus 40 ms per MB of JSON. Measured before the IOPub wait
+ * existed: a 4 MB bundle was dropped after a 20 ms wait, never after 100 ms (on an idle
+ * machine; a timed wait guarantees nothing under load).
+ */
 export function settleMs(bundle: MediaBundle): number {
   return 20 + Math.ceil((40 * JSON.stringify(bundle).length) / 1e6);
 }
 
+/** The kernel's IOPub address; `null` once watching it has failed (or is impossible). */
+let iopub: IopubAddress | null | undefined;
+
+/** Pushes an invisible marker through the kernel's output queue (see `_iopub.ts`). */
+function publishMarker(markerId: string): void {
+  Deno.jupyter.broadcast("update_display_data", {
+    data: {},
+    metadata: {},
+    transient: { display_id: markerId },
+  });
+}
+
+/**
+ * Waits until everything the running cell has printed or displayed so far has been written
+ * to the kernel's IOPub channel, so that it reaches the front end before the cell's "idle"
+ * status and under the cell's own header: the Deno kernel publishes output from a queue on
+ * another thread and does not wait for it before declaring a cell finished (`_iopub.ts`
+ * explains the mechanism). Where the channel cannot be watched (no `/proc`, an unexpected
+ * kernel, or a wait that already failed once in this kernel session) it waits `fallbackMs`
+ * instead. Returns at once outside the kernel and while a test display hook is set.
+ *
+ * @param fallbackMs The timed wait used when IOPub cannot be watched.
+ * @returns Once the output has been written (or after the fallback wait).
+ */
+export async function flushIopub(fallbackMs: number): Promise<void> {
+  if (hook !== undefined || !inJupyter()) return;
+  if (iopub === undefined) iopub = kernelIopubAddress() ?? null;
+  if (iopub !== null) {
+    if (await awaitIopub(iopub, publishMarker) === "seen") return;
+    iopub = null;
+  }
+  await new Promise((resolve) => setTimeout(resolve, fallbackMs));
+}
+
 /**
  * Sends `bundle` to the front end: to the test hook if one is set (at once, so live displays
- * keep their timing), else through the kernel's display function followed by a wait of
- * {@link settleMs}. The Deno kernel publishes a display from a queue and can do so after the
- * cell's "idle" status when the cell ends right after it; Jupyter clients (nbclient,
- * JupyterLab) drop outputs that arrive after "idle". Big bundles take longer to serialize
- * (measured: a 4 MB bundle was dropped after a 20 ms wait, never after 100 ms).
+ * keep their timing), else through the kernel's display function, then waits with
+ * {@link flushIopub} until the kernel has actually published it (falling back on a wait of
+ * {@link settleMs}). Without the wait, a cell that ends right after a display can lose it:
+ * Jupyter clients (nbclient, JupyterLab) drop output that arrives after the cell's "idle".
  */
 export async function sendDisplay(
   bundle: MediaBundle,
@@ -77,5 +118,5 @@ export async function sendDisplay(
     return;
   }
   await Deno.jupyter.display(bundle, options);
-  await new Promise((resolve) => setTimeout(resolve, settleMs(bundle)));
+  await flushIopub(settleMs(bundle));
 }

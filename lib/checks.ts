@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { inJupyter } from "./_kernel.ts";
+import { flushIopub } from "./_kernel.ts";
 import { checkBoolean, checkString } from "./_validate.ts";
 
 /**
@@ -40,13 +40,14 @@ export class CheckError extends Error {
  * the returned promise), so a forgotten `await` can never hide a failed claim.
  *
  * Await the returned promise in a notebook (`await lib.check(…)`): the Deno kernel sends
- * `console.log` lines asynchronously and drops the ones still queued when a cell ends, so
- * awaiting gives the printed line time to reach the notebook.
+ * `console.log` lines from a queue and can declare the cell finished before they are sent
+ * (the notebook then drops them, or shows them under the next cell); the promise resolves
+ * once the kernel has published the line (see {@link flushOutput}).
  *
  * @param condition Whether the claim holds.
  * @param claim The claim, as a sentence.
  * @param detail The numbers behind it, shown in both cases.
- * @returns A promise that resolves once the line has been handed to the notebook.
+ * @returns A promise that resolves once the line has been published to the notebook.
  *
  * @example A claim that holds
  * ```ts
@@ -65,12 +66,16 @@ export function check(condition: boolean, claim: string, detail?: string): Promi
 }
 
 /**
- * Waits until the lines printed so far have reached the notebook (a few milliseconds in a
- * Jupyter kernel, nothing elsewhere). End a cell that prints with `await lib.flushOutput()`
- * when its last statement is a `console.log`: the Deno kernel drops output still queued
- * when a cell finishes.
+ * Waits until everything printed or displayed so far has been published by the Deno kernel
+ * (usually a few milliseconds; nothing to wait for outside a kernel). End a cell that prints
+ * with `await lib.flushOutput()` when its last statement is a `console.log`: the kernel sends
+ * output from a queue and can declare the cell finished first, and the notebook then drops
+ * the lines still queued or shows them under the next cell.
  *
- * @returns A promise that resolves when the output has been sent.
+ * In the kernel this watches the kernel's own IOPub channel for a marker queued after the
+ * output; where that channel cannot be watched it waits 20 ms instead.
+ *
+ * @returns A promise that resolves when the output has been published.
  *
  * @example End a cell that prints
  * ```ts
@@ -80,6 +85,5 @@ export function check(condition: boolean, claim: string, detail?: string): Promi
  * ```
  */
 export function flushOutput(): Promise<void> {
-  if (!inJupyter()) return Promise.resolve();
-  return new Promise((resolve) => setTimeout(resolve, 20));
+  return flushIopub(20);
 }

@@ -123,8 +123,8 @@ export async function bundle(spec: VegaLiteSpec): Promise<ChartBundle> {
  * @param spec A Vega-Lite v5 spec.
  * @param options A display id to update the same output later, and whether this call is such
  *   an update.
- * @returns Once the output has been sent (and, in the kernel, 20 ms later, so that it reaches
- *   the notebook before the cell ends).
+ * @returns Once the output has been sent (in the kernel: once the kernel has published it,
+ *   so that it reaches the notebook before the cell ends, in that cell).
  *
  * @example Outside the kernel this prints one line
  * ```ts

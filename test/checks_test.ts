@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { check, CheckError } from "../lib/checks.ts";
+import { check, CheckError, flushOutput } from "../lib/checks.ts";
+import { setDisplayHook } from "../lib/testing.ts";
 
 Deno.test("check() prints the verified claim with its numbers", async () => {
   const lines: string[] = [];
@@ -43,4 +44,27 @@ Deno.test("check() rejects a condition that is not a boolean", () => {
     name: "TypeError",
     message: "condition must be true or false, got 1",
   });
+});
+
+/** Whether `promise` settles before a zero-delay timer fires, i.e. without waiting on a timer. */
+async function settlesWithoutTimer(promise: Promise<void>): Promise<boolean> {
+  let fired = false;
+  const timer = setTimeout(() => fired = true, 0);
+  await promise;
+  clearTimeout(timer);
+  return !fired;
+}
+
+Deno.test("flushOutput() and check() do not wait outside the kernel or under a test display hook", async () => {
+  assert.ok(await settlesWithoutTimer(flushOutput()), "outside the kernel");
+  const original = console.log;
+  console.log = () => {};
+  setDisplayHook(() => {});
+  try {
+    assert.ok(await settlesWithoutTimer(flushOutput()), "flushOutput() under a hook");
+    assert.ok(await settlesWithoutTimer(check(true, "waits for nothing")), "check() under a hook");
+  } finally {
+    setDisplayHook(undefined);
+    console.log = original;
+  }
 });
