@@ -12,18 +12,14 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cellSource, joinText, type Notebook, readNotebook } from "./_notebook.ts";
 import {
-  cellSource,
-  isVegaLiteMime,
-  joinText,
-  type Notebook,
-  type NotebookOutput,
-  readNotebook,
-  SLIDE_TYPES,
-  SVG_MIME,
-} from "./_notebook.ts";
-
-// The notebook types, for callers that import them from here (the model is in _notebook.ts).
+  type CellPosition,
+  findSyntaxError,
+  type KernelCode,
+  mapTraceback,
+  type SyntaxProblem,
+} from "./_error_lines.ts";
 
 /** The project's top folder (the one holding deno.json). */
 export const ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -335,6 +331,14 @@ export interface NotebookRun {
   notebook: Notebook | null;
   /** The runner's and the kernel's stderr, for diagnosis. */
   stderr: string;
+  /**
+   * Where the failing cell's error happened, innermost frame first, in the cells' own lines
+   * (the kernel's traceback counts lines of its transpiled code; see `_error_lines.ts`).
+   * Frames in other cells (a function defined earlier) are included. Empty when unknown.
+   */
+  errorPositions: CellPosition[];
+  /** Where the failing cell's code does not parse, when that is why it failed. */
+  syntaxError: SyntaxProblem | null;
 }
 
 /** Progress report while a notebook runs. */
@@ -349,11 +353,21 @@ export interface CellProgress {
 
 /**
  * Executes a notebook top to bottom through Jupyter with the Deno kernel (nbclient), in the
- * notebook's own folder, and writes the executed copy to the build folder.
+ * notebook's own folder, and writes the executed copy to the build folder. Every output a cell
+ * publishes is kept, also what the kernel sends after the cell's "idle" (see
+ * `_execute_notebook.py`). When a cell fails, the traceback's positions are mapped to the
+ * cells' own lines (in the result and in the executed copy), and a cell that does not parse
+ * is given to Deno's parser to say where.
+ *
+ * The executed copy can be run again where it is written: its `../lib/mod.ts` must reach the
+ * kit's lib, so with `forwardLib` the folder above `outDir` gets a `lib/` of modules that
+ * re-export the kit's (build/lib/ for build/notebooks/).
  *
  * @param jupyter The interpreter from {@linkcode findJupyter}.
  * @param path The notebook to run.
  * @param options.outDir Where the executed copy goes. @default BUILD_DIR
+ * @param options.forwardLib Whether to write `lib/` forwarding modules next to `outDir`.
+ *   @default true when `outDir` lies inside the kit's folder (as build/notebooks/ does)
  * @param options.timeout Seconds a single cell may run. @default 600
  * @param options.startupTimeout Seconds the kernel may take to start. @default 120
  * @param options.kernel The kernelspec name. @default "deno"
@@ -373,13 +387,14 @@ export async function executeNotebook(
   path: string,
   options: {
     outDir?: string;
+    forwardLib?: boolean;
     timeout?: number;
     startupTimeout?: number;
     kernel?: string;
     onCell?: (progress: CellProgress) => void;
   } = {},
 ): Promise<NotebookRun> {
-  const outDir = options.outDir ?? BUILD_DIR;
+  const outDir = resolve(options.outDir ?? BUILD_DIR);
   const timeout = options.timeout ?? 600;
   const startupTimeout = options.startupTimeout ?? 120;
   for (const [name, value] of [["timeout", timeout], ["startupTimeout", startupTimeout]] as const) {
@@ -390,6 +405,8 @@ export async function executeNotebook(
   const name = basename(path);
   const outPath = join(outDir, name);
   await Deno.mkdir(outDir, { recursive: true });
+  const inKit = !relative(ROOT, dirname(outDir)).startsWith("..") && dirname(outDir) !== ROOT;
+  if (options.forwardLib ?? inKit) await forwardLib(dirname(outDir));
   const resultPath = await Deno.makeTempFile({ prefix: "course-run-", suffix: ".json" });
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
@@ -420,7 +437,7 @@ export async function executeNotebook(
     const status = await child.status;
     const stderr = await stderrText;
     const elapsed = seconds();
-    let result: { status: RunStatus; cellIndex: number | null; message: string };
+    let result: RunnerResult;
     try {
       result = JSON.parse(await Deno.readTextFile(resultPath));
     } catch {
@@ -439,10 +456,144 @@ export async function executeNotebook(
         result = { status: "failed", cellIndex: null, message: (error as Error).message };
       }
     }
-    return { name, outPath, ...result, seconds: elapsed, notebook, stderr };
+    const located = notebook && result.status === "error" && result.cellIndex !== null
+      ? await _locateError(notebook, result.cellIndex, result, outPath)
+      : { errorPositions: [], syntaxError: null };
+    return {
+      name,
+      outPath,
+      status: result.status,
+      cellIndex: result.cellIndex,
+      message: result.message,
+      seconds: elapsed,
+      notebook,
+      stderr,
+      ...located,
+    };
   } finally {
     await Deno.remove(resultPath).catch(() => {});
   }
+}
+
+/** What `_execute_notebook.py` writes to its result file. */
+interface RunnerResult {
+  status: RunStatus;
+  cellIndex: number | null;
+  message: string;
+  /** Newlines put before each cell's code, by cell index. */
+  lineOffsets?: Record<string, number>;
+  /** The kernel's reprint of the cells a failing traceback passes through, by cell index. */
+  transpiled?: Record<string, string>;
+}
+
+/**
+ * Maps the failing cell's traceback to the cells' own lines, in `nb` and in the executed copy
+ * at `outPath`; for a cell without a traceback, asks Deno's parser where its code breaks.
+ */
+async function _locateError(
+  nb: Notebook,
+  cellIndex: number,
+  result: RunnerResult,
+  outPath: string,
+): Promise<Pick<NotebookRun, "errorPositions" | "syntaxError">> {
+  const numeric = <T>(record: Record<string, T> | undefined) =>
+    Object.fromEntries(Object.entries(record ?? {}).map(([k, v]) => [Number(k), v]));
+  const code: KernelCode = {
+    sources: Object.fromEntries(nb.cells.map((cell, i) => [i, cellSource(cell)])),
+    lineOffsets: numeric(result.lineOffsets),
+    transpiled: numeric(result.transpiled),
+  };
+  const cell = nb.cells[cellIndex];
+  const errors = (cell.outputs ?? []).filter((o) => o.output_type === "error");
+  const errorPositions: CellPosition[] = [];
+  const rewritten: string[][] = [];
+  for (const output of errors) {
+    const mapped = mapTraceback((output.traceback ?? []).map(stripAnsi), code);
+    errorPositions.push(...mapped.positions);
+    output.traceback = mapped.lines;
+    rewritten.push(mapped.lines);
+  }
+  if (rewritten.length > 0) {
+    // the copy on disk gets the same tracebacks (nbformat's layout: indent 1, keys as read)
+    const raw = JSON.parse(await Deno.readTextFile(outPath));
+    const outputs =
+      (raw.cells[cellIndex].outputs as { output_type: string; traceback?: string[] }[])
+        .filter((o) => o.output_type === "error");
+    outputs.forEach((o, i) => (o.traceback = rewritten[i] ?? o.traceback));
+    await Deno.writeTextFile(outPath, JSON.stringify(raw, null, 1) + "\n");
+  }
+  const hasFrames = errors.some((o) => (o.traceback ?? []).some((l) => /:\d+:\d+/.test(l)));
+  const syntaxError = hasFrames ? null : (await findSyntaxError(cellSource(cell))) ?? null;
+  return { errorPositions, syntaxError };
+}
+
+/** The first line of every forwarding module {@linkcode forwardLib} writes. */
+const FORWARD_MARK =
+  "// Forwards to the kit's lib (written by tools/_jupyter.ts for executed copies).";
+
+/**
+ * Writes `dir/lib/`: for every module of the kit's lib/, one of the same name that re-exports
+ * it (`export * from "<relative path>/lib/<module>"`), so that `../lib/mod.ts` from a folder
+ * next to it reaches the kit's lib. lib finds its data through its own location, so data/
+ * needs nothing. Not symbolic links: those would let anything allowed to write to build/ write
+ * into lib/ through them (Deno refuses to create them under the kit's path-scoped write
+ * permission for that reason).
+ *
+ * It never writes into the kit's lib: nothing is written when `dir/lib` is (or leads to) the
+ * kit's lib, when it or a folder in it is a symbolic link, or over a file that is not one of
+ * these forwarding modules. A module is rewritten only when its text changes (through a
+ * temporary file and a rename, as runs may go on at the same time), and none is removed.
+ *
+ * @returns The number of modules written.
+ */
+export async function forwardLib(dir: string): Promise<number> {
+  const lib = join(ROOT, "lib");
+  const realLib = await Deno.realPath(lib);
+  const into = join(dir, "lib");
+  const isLinkOrLib = async (path: string): Promise<boolean> => {
+    try {
+      const stat = await Deno.lstat(path);
+      return stat.isSymlink || (await Deno.realPath(path)) === realLib;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+  };
+  if (await isLinkOrLib(into)) return 0;
+  let written = 0;
+  const walk = async (sub: string): Promise<void> => {
+    const folder = join(into, sub);
+    if (await isLinkOrLib(folder)) return;
+    for await (const entry of Deno.readDir(join(lib, sub))) {
+      const rel = join(sub, entry.name);
+      if (entry.isDirectory) {
+        await walk(rel);
+        continue;
+      }
+      if (!entry.isFile || !entry.name.endsWith(".ts")) continue;
+      const target = join(into, rel);
+      let spec = relative(dirname(target), join(lib, rel));
+      if (!spec.startsWith(".")) spec = `./${spec}`;
+      const text = `${FORWARD_MARK}\nexport * from ${JSON.stringify(spec)};\n`;
+      let old: string | null = null;
+      try {
+        if ((await Deno.lstat(target)).isSymlink) continue;
+        old = await Deno.readTextFile(target);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+      if (old === text || (old !== null && !old.startsWith(FORWARD_MARK))) continue;
+      await Deno.mkdir(folder, { recursive: true });
+      if (await isLinkOrLib(folder)) return;
+      const temp = await Deno.makeTempFile({ dir: folder, prefix: ".forward-" });
+      await Deno.writeTextFile(temp, text);
+      await Deno.chmod(temp, 0o644);
+      await Deno.rename(temp, target);
+      written++;
+    }
+  };
+  await walk("");
+  return written;
 }
 
 async function _readLines(
@@ -459,146 +610,6 @@ async function _readLines(
     }
   }
   if (buffer) onLine(buffer.trimEnd());
-}
-
-/**
- * Every error output in a notebook, with the cell it came from.
- *
- * @param nb An executed notebook.
- * @returns One entry per error output.
- *
- * @example Find the failing cell
- * ```ts
- * import { errorOutputs } from "./_jupyter.ts";
- * import type { Notebook } from "./_notebook.ts";
- * const nb: Notebook = {
- *   cells: [
- *     { cell_type: "code", source: "1", metadata: {}, outputs: [] },
- *     { cell_type: "code", source: "x", metadata: {}, outputs: [{ output_type: "error", ename: "ReferenceError", evalue: "x is not defined", traceback: [] }] },
- *   ],
- *   metadata: {},
- *   nbformat: 4,
- *   nbformat_minor: 5,
- * };
- * const errors = errorOutputs(nb);
- * if (errors.length !== 1 || errors[0].cellIndex !== 1) throw new Error("cell 1");
- * ```
- */
-export function errorOutputs(nb: Notebook): { cellIndex: number; output: NotebookOutput }[] {
-  const found: { cellIndex: number; output: NotebookOutput }[] = [];
-  nb.cells.forEach((cell, cellIndex) => {
-    for (const output of cell.outputs ?? []) {
-      if (output.output_type === "error") found.push({ cellIndex, output });
-    }
-  });
-  return found;
-}
-
-/**
- * Every chart output in a notebook: display or result bundles that carry a Vega-Lite spec (any
- * version) or an SVG image.
- *
- * @param nb An executed notebook.
- * @returns One entry per chart bundle, with its MIME types.
- *
- * @example Charts are bundles with Vega-Lite or SVG
- * ```ts
- * import { chartOutputs } from "./_jupyter.ts";
- * import type { Notebook } from "./_notebook.ts";
- * const nb: Notebook = {
- *   cells: [{
- *     cell_type: "code",
- *     source: "show(spec)",
- *     metadata: {},
- *     outputs: [
- *       { output_type: "display_data", data: { "text/plain": "progress 3/10" } },
- *       { output_type: "display_data", data: { "application/vnd.vegalite.v5+json": {}, "image/svg+xml": "<svg/>" } },
- *     ],
- *   }],
- *   metadata: {},
- *   nbformat: 4,
- *   nbformat_minor: 5,
- * };
- * const charts = chartOutputs(nb);
- * if (charts.length !== 1 || charts[0].mimeTypes.length !== 2) throw new Error("one chart");
- * ```
- */
-export function chartOutputs(
-  nb: Notebook,
-): { cellIndex: number; mimeTypes: string[]; data: Record<string, unknown> }[] {
-  const found: { cellIndex: number; mimeTypes: string[]; data: Record<string, unknown> }[] = [];
-  nb.cells.forEach((cell, cellIndex) => {
-    for (const output of cell.outputs ?? []) {
-      const data = output.data;
-      if (!data) continue;
-      const mimeTypes = Object.keys(data);
-      if (
-        mimeTypes.some((m) => m === SVG_MIME || isVegaLiteMime(m))
-      ) {
-        found.push({ cellIndex, mimeTypes, data });
-      }
-    }
-  });
-  return found;
-}
-
-/**
- * Problems that keep a notebook from being committed as a lesson: outputs or execution counts
- * left in, a cell without slide metadata, a kernel other than Deno's.
- *
- * @param nb A notebook as stored in git.
- * @returns One sentence per problem; empty when the notebook is clean.
- *
- * @example A committed cell with an output is a problem
- * ```ts
- * import { lessonProblems } from "./_jupyter.ts";
- * import type { Notebook } from "./_notebook.ts";
- * const nb: Notebook = {
- *   cells: [{
- *     cell_type: "code",
- *     source: "1 + 1",
- *     metadata: { slideshow: { slide_type: "slide" } },
- *     outputs: [{ output_type: "execute_result", data: { "text/plain": "2" } }],
- *     execution_count: 1,
- *   }],
- *   metadata: { kernelspec: { name: "deno" }, language_info: { name: "typescript" } },
- *   nbformat: 4,
- *   nbformat_minor: 5,
- * };
- * const problems = lessonProblems(nb);
- * if (problems.length !== 2) throw new Error(problems.join("; "));
- * ```
- */
-export function lessonProblems(nb: Notebook): string[] {
-  const problems: string[] = [];
-  const kernel = nb.metadata?.kernelspec?.name;
-  if (kernel !== "deno") {
-    problems.push(`metadata.kernelspec.name must be "deno", got ${JSON.stringify(kernel)}`);
-  }
-  const language = nb.metadata?.language_info?.name;
-  if (language !== "typescript") {
-    problems.push(
-      `metadata.language_info.name must be "typescript", got ${JSON.stringify(language)}`,
-    );
-  }
-  nb.cells.forEach((cell, i) => {
-    const where = `cell ${i + 1} (${cell.cell_type})`;
-    const slideType = cell.metadata?.slideshow?.slide_type;
-    if (slideType === undefined || !SLIDE_TYPES.includes(slideType)) {
-      problems.push(
-        `${where} must carry metadata.slideshow.slide_type (one of ${SLIDE_TYPES.join(", ")}), ` +
-          `got ${JSON.stringify(slideType)}`,
-      );
-    }
-    if (cell.cell_type !== "code") return;
-    if ((cell.outputs ?? []).length > 0) {
-      problems.push(`${where} must have no outputs, got ${cell.outputs!.length}`);
-    }
-    if (cell.execution_count !== null && cell.execution_count !== undefined) {
-      problems.push(`${where} must have no execution count, got ${cell.execution_count}`);
-    }
-  });
-  return problems;
 }
 
 /**
@@ -647,8 +658,10 @@ function _shortenPythonTracebacks(text: string): string {
 }
 
 /**
- * Says plainly why a notebook run failed: which cell, its source (the failing line marked),
- * what it printed last, and the error with a short traceback.
+ * Says plainly why a notebook run failed: which cell, its source (each line of it on the
+ * error's path marked `>`, from {@linkcode NotebookRun.errorPositions}; for a cell that does not
+ * parse, the parser's message and a `^` under the column), what it printed last, and the error
+ * with a short traceback.
  *
  * @param run A run whose status is not "ok".
  * @param options.maxSourceLines Source lines shown before cutting to the failing line. @default 40
@@ -675,9 +688,14 @@ export function describeFailure(
     ? run.name
     : `cell ${run.cellIndex + 1} (code cell ${codeNumber}) of ${run.name}`;
   const error = cell?.outputs?.find((o) => o.output_type === "error");
+  const syntax = run.syntaxError;
   switch (run.status) {
     case "error":
-      lines.push(`${where} raised ${error ? `${error.ename}: ${error.evalue}` : run.message}`);
+      lines.push(
+        syntax
+          ? `${where} does not parse: ${syntax.message} (line ${syntax.line}, column ${syntax.column})`
+          : `${where} raised ${error ? `${error.ename}: ${error.evalue}` : run.message}`,
+      );
       break;
     case "timeout":
       lines.push(`${where} did not finish in time: ${run.message}`);
@@ -690,13 +708,16 @@ export function describeFailure(
   }
   if (cell) {
     const traceback = stripAnsi((error?.traceback ?? []).join("\n"));
-    const lineRef = /<anonymous>:(\d+):\d+/.exec(traceback);
-    const failingLine = lineRef ? Number(lineRef[1]) : null;
+    // the lines of this cell on the error's path, innermost first
+    const marked = (run.errorPositions ?? [])
+      .filter((p) => p.cellIndex === run.cellIndex)
+      .map((p) => p.line);
+    if (syntax) marked.unshift(syntax.line);
     const source = cellSource(cell).trimEnd().split("\n");
     let from = 0;
     let to = source.length;
     if (source.length > maxLines) {
-      const centre = failingLine ?? 1;
+      const centre = marked[0] ?? 1;
       from = Math.max(0, centre - 1 - Math.floor(maxLines / 2));
       to = Math.min(source.length, from + maxLines);
     }
@@ -704,8 +725,11 @@ export function describeFailure(
     lines.push("", "  source:");
     if (from > 0) lines.push("    ...");
     for (let i = from; i < to; i++) {
-      const mark = i + 1 === failingLine ? ">" : " ";
+      const mark = marked.includes(i + 1) ? ">" : " ";
       lines.push(`  ${mark} ${String(i + 1).padStart(width)} | ${source[i]}`);
+      if (syntax && syntax.line === i + 1) {
+        lines.push(`  ${" ".repeat(width + 5 + syntax.column - 1)}^`);
+      }
     }
     if (to < source.length) lines.push("    ...");
     const printed = (cell.outputs ?? [])

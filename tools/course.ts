@@ -3,7 +3,9 @@
  * job. Executes every lesson in notebooks/ (or those whose names contain a filter, e.g. `03`)
  * headless through Jupyter with the Deno kernel, in course order, writing executed copies to
  * build/notebooks/ and one line per notebook as it goes. The first failing notebook stops the
- * run and its failing cell is shown. It ends by building those lessons' slide decks into
+ * run and its failing cell is shown; a lesson also fails when a `lib.show(` cell kept no chart
+ * or a `lib.check(` cell printed no verified claim (the rules of `_lesson_outputs.ts`, which
+ * test/notebooks_test.ts applies too). It ends by building those lessons' slide decks into
  * slides/ (with the index page and, when Chromium is installed, PDF handouts).
  *
  * @module
@@ -18,12 +20,14 @@ import {
   formatSeconds,
   JupyterMissingError,
   listNotebooks,
+  type NotebookRun,
   NOTEBOOKS_DIR,
   ROOT,
   runCli,
 } from "./_jupyter.ts";
 import { basename, join, relative } from "node:path";
 import { buildDecks } from "./_decks.ts";
+import { executedLessonProblems } from "./_lesson_outputs.ts";
 
 const USAGE = `Usage: deno task course [filter...] [--timeout=SECONDS] [--no-slides] [--no-pdf]
 
@@ -101,8 +105,8 @@ export function parseRunArgs(
 
 /**
  * Runs lessons headless through Jupyter with the Deno kernel, in the order given, writing
- * executed copies to build/notebooks/ and one line per lesson; the first failure stops the run
- * and its failing cell is shown. Used by `deno task course` and by `deno task slides` for
+ * executed copies to build/notebooks/ and one line per lesson; the first failure (a cell that
+ * failed, or an executed copy that lost a chart or a claim) stops the run and is shown. Used by `deno task course` and by `deno task slides` for
  * lessons whose executed copies are missing or stale.
  *
  * @param notebooks The lessons (paths of .ipynb files).
@@ -158,12 +162,17 @@ export async function runLessons(
         ),
     });
     status("");
-    const ok = run.status === "ok";
+    const problems = run.status === "ok" && run.notebook
+      ? executedLessonProblems(run.notebook)
+      : [];
+    const ok = run.status === "ok" && problems.length === 0;
     console.log(
       `${ok ? "ok  " : "FAIL"} ${name.padEnd(width)}  ${formatSeconds(run.seconds).padStart(7)}`,
     );
     if (!ok) {
-      console.log(`\n${describeFailure(run)}\n`);
+      console.log(
+        `\n${run.status === "ok" ? describeProblems(run, problems) : describeFailure(run)}\n`,
+      );
       console.log(`Stopped at ${name}.`);
       return false;
     }
@@ -175,6 +184,16 @@ export async function runLessons(
     }`,
   );
   return true;
+}
+
+/** Says which cells of a lesson that ran lost their chart or claim, or showed an error. */
+function describeProblems(run: NotebookRun, problems: string[]): string {
+  return [
+    `  ${run.name} ran, but its executed copy is incomplete:`,
+    ...problems.map((p) => `    ${p}`),
+    "",
+    `  executed copy: ${relative(Deno.cwd(), run.outPath) || run.outPath}`,
+  ].join("\n");
 }
 
 /** The executed copy of a lesson in build/notebooks/. */
