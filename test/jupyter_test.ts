@@ -9,7 +9,6 @@ import {
   describeFailure,
   executeNotebook,
   findJupyter,
-  forwardLib,
   type Jupyter,
   JupyterMissingError,
   listNotebooks,
@@ -17,6 +16,7 @@ import {
   ROOT,
 } from "../tools/_jupyter.ts";
 import { chartOutputs, executedLessonProblems, lessonProblems } from "../tools/_lesson_outputs.ts";
+import { forwardLib } from "../tools/_forward_lib.ts";
 import { cellSource, joinText, type Notebook, type NotebookCell } from "../tools/_notebook.ts";
 import { scratchDir } from "../tools/_scratch.ts";
 
@@ -476,12 +476,12 @@ Deno.test("forwardLib() never writes into the kit's lib, through a link or over 
       args: ["-s", join(ROOT, "lib"), join(dir, "a", "lib")],
     }).output();
     assert.ok(ln.success, new TextDecoder().decode(ln.stderr));
-    assert.equal(await forwardLib(join(dir, "a")), 0);
-    assert.equal(await forwardLib(ROOT), 0, "ROOT/lib is the kit's lib itself");
+    assert.equal(await forwardLib(join(dir, "a"), ROOT), 0);
+    assert.equal(await forwardLib(ROOT, ROOT), 0, "ROOT/lib is the kit's lib itself");
     // a module someone wrote by hand stays; the others are forwarded, once
     await Deno.mkdir(join(dir, "b", "lib"), { recursive: true });
     await Deno.writeTextFile(join(dir, "b", "lib", "mod.ts"), "export const mine = 1;\n");
-    const written = await forwardLib(join(dir, "b"));
+    const written = await forwardLib(join(dir, "b"), ROOT);
     assert.ok(written > 10, `got ${written}`);
     assert.equal(
       await Deno.readTextFile(join(dir, "b", "lib", "mod.ts")),
@@ -491,7 +491,7 @@ Deno.test("forwardLib() never writes into the kit's lib, through a link or over 
       await Deno.readTextFile(join(dir, "b", "lib", "train.ts")),
       /export \* from "(\.\.\/)+lib\/train\.ts";/,
     );
-    assert.equal(await forwardLib(join(dir, "b")), 0, "nothing to rewrite the second time");
+    assert.equal(await forwardLib(join(dir, "b"), ROOT), 0, "nothing to rewrite the second time");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -20,6 +20,7 @@ import {
   mapTraceback,
   type SyntaxProblem,
 } from "./_error_lines.ts";
+import { forwardLib } from "./_forward_lib.ts";
 
 /** The project's top folder (the one holding deno.json). */
 export const ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -406,7 +407,7 @@ export async function executeNotebook(
   const outPath = join(outDir, name);
   await Deno.mkdir(outDir, { recursive: true });
   const inKit = !relative(ROOT, dirname(outDir)).startsWith("..") && dirname(outDir) !== ROOT;
-  if (options.forwardLib ?? inKit) await forwardLib(dirname(outDir));
+  if (options.forwardLib ?? inKit) await forwardLib(dirname(outDir), ROOT);
   const resultPath = await Deno.makeTempFile({ prefix: "course-run-", suffix: ".json" });
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
@@ -525,75 +526,6 @@ async function _locateError(
   const hasFrames = errors.some((o) => (o.traceback ?? []).some((l) => /:\d+:\d+/.test(l)));
   const syntaxError = hasFrames ? null : (await findSyntaxError(cellSource(cell))) ?? null;
   return { errorPositions, syntaxError };
-}
-
-/** The first line of every forwarding module {@linkcode forwardLib} writes. */
-const FORWARD_MARK =
-  "// Forwards to the kit's lib (written by tools/_jupyter.ts for executed copies).";
-
-/**
- * Writes `dir/lib/`: for every module of the kit's lib/, one of the same name that re-exports
- * it (`export * from "<relative path>/lib/<module>"`), so that `../lib/mod.ts` from a folder
- * next to it reaches the kit's lib. lib finds its data through its own location, so data/
- * needs nothing. Not symbolic links: those would let anything allowed to write to build/ write
- * into lib/ through them (Deno refuses to create them under the kit's path-scoped write
- * permission for that reason).
- *
- * It never writes into the kit's lib: nothing is written when `dir/lib` is (or leads to) the
- * kit's lib, when it or a folder in it is a symbolic link, or over a file that is not one of
- * these forwarding modules. A module is rewritten only when its text changes (through a
- * temporary file and a rename, as runs may go on at the same time), and none is removed.
- *
- * @returns The number of modules written.
- */
-export async function forwardLib(dir: string): Promise<number> {
-  const lib = join(ROOT, "lib");
-  const realLib = await Deno.realPath(lib);
-  const into = join(dir, "lib");
-  const isLinkOrLib = async (path: string): Promise<boolean> => {
-    try {
-      const stat = await Deno.lstat(path);
-      return stat.isSymlink || (await Deno.realPath(path)) === realLib;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return false;
-      throw error;
-    }
-  };
-  if (await isLinkOrLib(into)) return 0;
-  let written = 0;
-  const walk = async (sub: string): Promise<void> => {
-    const folder = join(into, sub);
-    if (await isLinkOrLib(folder)) return;
-    for await (const entry of Deno.readDir(join(lib, sub))) {
-      const rel = join(sub, entry.name);
-      if (entry.isDirectory) {
-        await walk(rel);
-        continue;
-      }
-      if (!entry.isFile || !entry.name.endsWith(".ts")) continue;
-      const target = join(into, rel);
-      let spec = relative(dirname(target), join(lib, rel));
-      if (!spec.startsWith(".")) spec = `./${spec}`;
-      const text = `${FORWARD_MARK}\nexport * from ${JSON.stringify(spec)};\n`;
-      let old: string | null = null;
-      try {
-        if ((await Deno.lstat(target)).isSymlink) continue;
-        old = await Deno.readTextFile(target);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
-      if (old === text || (old !== null && !old.startsWith(FORWARD_MARK))) continue;
-      await Deno.mkdir(folder, { recursive: true });
-      if (await isLinkOrLib(folder)) return;
-      const temp = await Deno.makeTempFile({ dir: folder, prefix: ".forward-" });
-      await Deno.writeTextFile(temp, text);
-      await Deno.chmod(temp, 0o644);
-      await Deno.rename(temp, target);
-      written++;
-    }
-  };
-  await walk("");
-  return written;
 }
 
 async function _readLines(
