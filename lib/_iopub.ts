@@ -24,9 +24,10 @@
  * and is always closed.
  *
  * The kernel's connection file (ports) is found through the kernel's command line
- * (`deno jupyter --kernel --conn <file>`, read from `/proc/self/cmdline`). Where that is not
- * available (not Linux, another kernel), {@link kernelIopubAddress} returns `undefined` and
- * callers fall back on a timed wait.
+ * (`deno jupyter --kernel --conn <file>`; `Deno.args` is empty in the kernel), read from
+ * `/proc/<pid>/cmdline` on Linux and from `ps` on other Unix systems such as macOS. Where
+ * neither works (Windows, another kernel), {@link kernelIopubAddress} returns `undefined`
+ * and callers fall back on a timed wait.
  *
  * @module
  */
@@ -72,11 +73,43 @@ const MARKER_MSG_TYPE = "update_display_data";
 const RESEND_AFTER = [10, 20, 40, 80, 160, 320, 640, 1280];
 
 /**
- * The IOPub address in a kernel's connection file, given the kernel's command line
- * (NUL-separated, as in `/proc/self/cmdline`) and a way to read files. Only TCP transports
- * are supported.
+ * The connection file named on a kernel's command line: the argument after `--conn` when
+ * the arguments are NUL-separated (as in `/proc/<pid>/cmdline`), else (one line, as `ps`
+ * prints it) everything after the last ` --conn `, which the kernel spec puts last, so a path
+ * with spaces survives.
  *
- * @param cmdline The kernel process's arguments, separated by NUL characters.
+ * @param cmdline The kernel process's command line.
+ * @returns The path, or `undefined` when there is no `--conn`.
+ *
+ * @example Both forms
+ * ```ts
+ * import { connectionFileFrom } from "./_iopub.ts";
+ * const nul = ["deno", "jupyter", "--kernel", "--conn", "/run/k.json"].join("\0");
+ * if (connectionFileFrom(nul) !== "/run/k.json") throw new Error("NUL-separated");
+ * const line = "/opt/deno jupyter --kernel --conn /Users/A B/k.json";
+ * if (connectionFileFrom(line) !== "/Users/A B/k.json") throw new Error("one line");
+ * ```
+ */
+export function connectionFileFrom(cmdline: string): string | undefined {
+  if (cmdline.includes("\0")) {
+    const args = cmdline.split("\0");
+    let path: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] === "--conn" && i + 1 < args.length) path = args[i + 1];
+      else if (args[i].startsWith("--conn=")) path = args[i].slice("--conn=".length);
+    }
+    return path || undefined;
+  }
+  const match = /(?:^|\s)--conn(?:=|\s+)(.+)$/.exec(cmdline.trim());
+  const path = match?.[1].trim().replace(/^"(.*)"$/, "$1");
+  return path || undefined;
+}
+
+/**
+ * The IOPub address in a kernel's connection file, given the kernel's command line and a way
+ * to read files. Only TCP transports are supported.
+ *
+ * @param cmdline The kernel process's command line (see {@link connectionFileFrom}).
  * @param readFile Reads a file as text.
  * @returns The address, or `undefined` when the command line has no readable `--conn` file.
  *
@@ -93,13 +126,8 @@ export function iopubAddressFrom(
   cmdline: string,
   readFile: (path: string) => string,
 ): IopubAddress | undefined {
-  const args = cmdline.split("\0");
-  let path: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--conn" && i + 1 < args.length) path = args[i + 1];
-    else if (args[i].startsWith("--conn=")) path = args[i].slice("--conn=".length);
-  }
-  if (!path) return undefined;
+  const path = connectionFileFrom(cmdline);
+  if (path === undefined) return undefined;
   try {
     const info = JSON.parse(readFile(path));
     const transport = info.transport ?? "tcp";
@@ -113,25 +141,56 @@ export function iopubAddressFrom(
 }
 
 /**
- * The IOPub address of the kernel this code runs in, from `/proc/self/cmdline` and the
- * connection file it names.
+ * A process's command line as `ps -ww -o args=` prints it (one line, arguments joined by
+ * spaces), for Unix systems without `/proc`.
+ *
+ * @param pid The process id.
+ * @returns The command line, or `undefined` if `ps` fails or is missing.
+ *
+ * @example This process
+ * ```ts
+ * import { psCommandLine } from "./_iopub.ts";
+ * if (Deno.build.os !== "windows" && !(await psCommandLine(Deno.pid))?.includes("deno")) {
+ *   throw new Error("ps did not name deno");
+ * }
+ * ```
+ */
+export async function psCommandLine(pid: number): Promise<string | undefined> {
+  try {
+    const { success, stdout } = await new Deno.Command("ps", {
+      args: ["-ww", "-o", "args=", "-p", String(pid)],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const line = DECODER.decode(stdout).trim();
+    return success && line !== "" ? line : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The IOPub address of the kernel this code runs in: from its command line
+ * (`/proc/<pid>/cmdline`, else `ps`) and the connection file it names.
  *
  * @returns The address, or `undefined` outside a kernel started with `--conn <file>` or
- *   where `/proc` is not available.
+ *   where the command line cannot be read (Windows).
  *
  * @example Outside the kernel
  * ```ts
  * import { kernelIopubAddress } from "./_iopub.ts";
- * if (kernelIopubAddress() !== undefined) throw new Error("deno test has no connection file");
+ * if (await kernelIopubAddress() !== undefined) throw new Error("deno test has no --conn");
  * ```
  */
-export function kernelIopubAddress(): IopubAddress | undefined {
-  let cmdline: string;
+export async function kernelIopubAddress(): Promise<IopubAddress | undefined> {
+  let cmdline: string | undefined;
   try {
-    cmdline = Deno.readTextFileSync("/proc/self/cmdline");
+    cmdline = Deno.readTextFileSync(`/proc/${Deno.pid}/cmdline`);
   } catch {
-    return undefined;
+    if (Deno.build.os !== "windows") cmdline = await psCommandLine(Deno.pid);
   }
+  if (cmdline === undefined) return undefined;
   return iopubAddressFrom(cmdline, (path) => Deno.readTextFileSync(path));
 }
 

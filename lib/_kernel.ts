@@ -85,7 +85,7 @@ function publishMarker(markerId: string): void {
  * to the kernel's IOPub channel, so that it reaches the front end before the cell's "idle"
  * status and under the cell's own header: the Deno kernel publishes output from a queue on
  * another thread and does not wait for it before declaring a cell finished (`_iopub.ts`
- * explains the mechanism). Where the channel cannot be watched (no `/proc`, an unexpected
+ * explains the mechanism). Where the channel cannot be watched (Windows, an unexpected
  * kernel, or a wait that already failed once in this kernel session) it waits `fallbackMs`
  * instead. Returns at once outside the kernel and while a test display hook is set.
  *
@@ -94,7 +94,7 @@ function publishMarker(markerId: string): void {
  */
 export async function flushIopub(fallbackMs: number): Promise<void> {
   if (hook !== undefined || !inJupyter()) return;
-  if (iopub === undefined) iopub = kernelIopubAddress() ?? null;
+  if (iopub === undefined) iopub = (await kernelIopubAddress()) ?? null;
   if (iopub !== null) {
     if (await awaitIopub(iopub, publishMarker) === "seen") return;
     iopub = null;

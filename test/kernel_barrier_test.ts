@@ -7,10 +7,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   awaitIopub,
+  connectionFileFrom,
   type IopubAddress,
   iopubAddressFrom,
   kernelIopubAddress,
   markerIdOf,
+  psCommandLine,
 } from "../lib/_iopub.ts";
 import { executeNotebook, findJupyter, type Jupyter, ROOT } from "../tools/_jupyter.ts";
 import type { NotebookCell } from "../tools/_notebook.ts";
@@ -348,8 +350,51 @@ Deno.test("markerIdOf() recognises only marker messages", () => {
   assert.equal(markerIdOf(marker.slice(0, 4)), undefined);
 });
 
-Deno.test("outside the kernel there is no IOPub address", () => {
-  assert.equal(kernelIopubAddress(), undefined);
+Deno.test("connectionFileFrom() reads ps's one-line form up to the end, spaces and all", () => {
+  assert.equal(
+    connectionFileFrom("/usr/local/bin/deno jupyter --kernel --conn /Users/Ada B/k-1.json\n"),
+    "/Users/Ada B/k-1.json",
+  );
+  assert.equal(connectionFileFrom('deno jupyter --kernel --conn "/tmp/k.json"'), "/tmp/k.json");
+  assert.equal(connectionFileFrom("deno jupyter --kernel --conn=/tmp/k.json"), "/tmp/k.json");
+  assert.equal(connectionFileFrom("deno jupyter --kernel --connection /tmp/k.json"), undefined);
+  assert.equal(connectionFileFrom("deno jupyter --kernel"), undefined);
+});
+
+Deno.test({
+  name: "psCommandLine() finds the connection file of a running process, as on macOS",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "iopub test " });
+    const conn = join(dir, "kernel-1.json");
+    await Deno.writeTextFile(conn, JSON.stringify({ ip: "127.0.0.1", iopub_port: 5123 }));
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", "setTimeout(() => {}, 30000)", "--", "--conn", conn],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      let line: string | undefined;
+      for (let i = 0; i < 100 && !line?.includes("--conn"); i++) {
+        await delay(20);
+        line = await psCommandLine(child.pid);
+      }
+      assert.ok(line?.endsWith(conn), line);
+      assert.deepEqual(iopubAddressFrom(line!, (path) => Deno.readTextFileSync(path)), {
+        hostname: "127.0.0.1",
+        port: 5123,
+      });
+      assert.equal(await psCommandLine(2 ** 22 + 12345), undefined);
+    } finally {
+      child.kill();
+      await child.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("outside the kernel there is no IOPub address", async () => {
+  assert.equal(await kernelIopubAddress(), undefined);
 });
 
 const jupyter: Jupyter | null = await findJupyter().catch(() => null);
@@ -368,7 +413,7 @@ Deno.test({
       `import { awaitIopub, kernelIopubAddress } from "${lib}_iopub.ts";\n` +
       `import { sendDisplay } from "${lib}_kernel.ts";\n` +
       `import { check, flushOutput } from "${lib}checks.ts";\n` +
-      "const address = kernelIopubAddress();\n" +
+      "const address = await kernelIopubAddress();\n" +
       "const outcome = address && await awaitIopub(address, (id) =>\n" +
       '  Deno.jupyter.broadcast("update_display_data", { data: {}, metadata: {}, transient: { display_id: id } }));\n' +
       'console.log("barrier", outcome);\n' +
