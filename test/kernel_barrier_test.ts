@@ -1,7 +1,9 @@
 /**
  * The IOPub barrier (`lib/_iopub.ts`): against a stand-in for the Deno kernel's IOPub side
  * (ZMTP 3.0 PUB socket, an output queue drained one message at a time to every subscriber,
- * as `cli/js/jupyter_kernel.js` does), then in the real kernel through nbclient.
+ * as `cli/js/jupyter_kernel.js` does), then in the real kernel: on IOPub itself, counted by
+ * `tools/_iopub_probe.py` (nbclient's runner here keeps late output, so it cannot tell), and in
+ * a notebook run through nbclient.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -400,7 +402,33 @@ Deno.test("outside the kernel there is no IOPub address", async () => {
 const jupyter: Jupyter | null = await findJupyter().catch(() => null);
 
 Deno.test({
-  name: "in the Deno kernel: output printed or displayed just before a cell ends stays in it",
+  name:
+    "in the Deno kernel: lib's output reaches IOPub before the cell's idle, under its own header",
+  ignore: jupyter === null,
+  async fn() {
+    // Cells that end right after their output, each followed at once by the next cell (as
+    // "Run All" sends them), counted on IOPub by tools/_iopub_probe.py.
+    const probe = new URL("../tools/_iopub_probe.py", import.meta.url).pathname;
+    const scenarios = ["lib_log_200_flush", "lib_check", "lib_display_300kb"];
+    const { code, stdout, stderr } = await new Deno.Command(jupyter!.python, {
+      args: [probe, "--trials", "5", "--grace", "0.3", "--scenarios", scenarios.join(",")],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    assert.equal(code, 0, dec.decode(stderr));
+    const rows = dec.decode(stdout).trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(rows.map((r) => r.scenario), scenarios);
+    for (const row of rows) {
+      const where = { ok: row.ok, late: row.late, wrong: row.wrong, lost: row.lost };
+      assert.deepEqual(where, { ok: row.of, late: 0, wrong: 0, lost: 0 }, row.scenario);
+      assert.ok(row.markers >= 5, `${row.scenario}: one marker or more per wait`);
+    }
+  },
+});
+
+Deno.test({
+  name: "in the Deno kernel: the wait sees its marker, and nbclient shows no trace of markers",
   ignore: jupyter === null,
   async fn() {
     const dir = join(ROOT, "build", "kernel_barrier_test");
