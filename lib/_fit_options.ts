@@ -10,7 +10,13 @@ import { compilePlan, lossReason, type Plan } from "./_fast_dense.ts";
 import { inJupyter } from "./_kernel.ts";
 import type { LossName } from "./_losses.ts";
 import { resolveLoss } from "./_model_io.ts";
-import { DEFAULT_LEARNING_RATE, OPTIMIZER_NAMES, type OptimizerName } from "./_optimizers.ts";
+import {
+  DEFAULT_LEARNING_RATE,
+  OPTIMIZER_NAMES,
+  optimizerSettings,
+  type OptimizerSpec,
+  type ResolvedOptimizer,
+} from "./optimizers.ts";
 import { seedOr } from "./_random.ts";
 import {
   checkBoolean,
@@ -46,8 +52,8 @@ export interface FitSettings {
   epochs: number;
   /** The requested batch size; undefined for the full batch. */
   batchSize: number | undefined;
-  /** A named optimizer or a tfjs one. */
-  optimizer: OptimizerName | tf.Optimizer;
+  /** A named optimizer with all its settings, or a tfjs one. */
+  optimizer: ResolvedOptimizer | tf.Optimizer;
   /** The named optimizer's learning rate (0 for a tfjs optimizer, which holds its own). */
   learningRate: number;
   /** The loss to minimize. */
@@ -68,14 +74,14 @@ export interface FitSettings {
   pathReason: string | undefined;
 }
 
-/** Checks `options` against `model` and resolves them into {@link FitSettings}. */
-export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): FitSettings {
-  checkOptions(options, FIT_OPTIONS);
-  const epochs = checkPositiveInt(options.epochs ?? 1, "epochs");
-  const batchSize = options.batchSize === undefined
-    ? undefined
-    : checkPositiveInt(options.batchSize, "batchSize");
-  const optimizer = options.optimizer ?? "adam";
+/** True for a tfjs optimizer (tf.Optimizer's instanceof test fails on null and undefined). */
+export function isTfOptimizer(value: unknown): value is tf.Optimizer {
+  return typeof value === "object" && value !== null && value instanceof tf.Optimizer;
+}
+
+/** The `optimizer` option checked: a tfjs optimizer as is, a name or settings resolved. */
+function resolveOptimizer(optimizer: unknown): ResolvedOptimizer | tf.Optimizer {
+  if (isTfOptimizer(optimizer)) return optimizer;
   if (typeof optimizer === "string") {
     if (!(OPTIMIZER_NAMES as readonly string[]).includes(optimizer)) {
       throw new RangeError(
@@ -84,16 +90,31 @@ export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): F
         }`,
       );
     }
-  } else if (!(optimizer instanceof tf.Optimizer)) {
-    throw new TypeError(`optimizer must be a name or a tf.Optimizer, got ${describe(optimizer)}`);
-  } else if (options.learningRate !== undefined) {
+  } else if (typeof optimizer !== "object" || optimizer === null || Array.isArray(optimizer)) {
+    throw new TypeError(
+      `optimizer must be a name such as "adam", a settings object such as ` +
+        `{ name: "adam", beta2: 0.99 } or a tf.Optimizer, got ${describe(optimizer)}`,
+    );
+  }
+  return optimizerSettings(optimizer as OptimizerSpec);
+}
+
+/** Checks `options` against `model` and resolves them into {@link FitSettings}. */
+export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): FitSettings {
+  checkOptions(options, FIT_OPTIONS);
+  const epochs = checkPositiveInt(options.epochs ?? 1, "epochs");
+  const batchSize = options.batchSize === undefined
+    ? undefined
+    : checkPositiveInt(options.batchSize, "batchSize");
+  const optimizer = resolveOptimizer(options.optimizer ?? "adam");
+  if (isTfOptimizer(optimizer) && options.learningRate !== undefined) {
     throw new TypeError(
       "learningRate applies to a named optimizer; set the learning rate on the tf.Optimizer instead",
     );
   }
-  const learningRate = typeof optimizer === "string"
-    ? checkPositive(options.learningRate ?? DEFAULT_LEARNING_RATE[optimizer], "learningRate")
-    : 0;
+  const learningRate = isTfOptimizer(optimizer)
+    ? 0
+    : checkPositive(options.learningRate ?? DEFAULT_LEARNING_RATE[optimizer.name], "learningRate");
   const loss = resolveLoss(model, options.loss);
   const callbacks = options.callbacks ?? [];
   if (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== "object" || c === null)) {

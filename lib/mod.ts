@@ -14,6 +14,8 @@
  *   notebook), its {@link History} and the helpers that read it ({@link metricColumn},
  *   {@link bestEpoch}), {@link earlyStopping} (its `result()` after training),
  *   {@link evaluate}, {@link predictProba}, {@link predictGrid}
+ * - optimization: the named optimizers' rules and settings ({@link optimizerSettings},
+ *   {@link tfjsOptimizer})
  * - under the hood: dropout from scratch ({@link invertedDropout}, {@link originalDropout},
  *   {@link keepProbFromRate}), batch norm from scratch ({@link batchNorm},
  *   {@link updateRunningAverage}, {@link readBatchNormLayer}), per-layer activation statistics
@@ -49,6 +51,7 @@ export * from "./model.ts";
 export * from "./callbacks.ts";
 export * from "./early_stopping.ts";
 export * from "./train.ts";
+export * from "./optimizers.ts";
 export * from "./history.ts";
 export * from "./predict.ts";
 export * from "./regularizers.ts";

@@ -11,13 +11,14 @@ import { backward, forward, outputGrad, type Param } from "./_fast_dense.ts";
 import { resolveFitOptions } from "./_fit_options.ts";
 import { type LossName, meanLoss, scoreRows } from "./_losses.ts";
 import { checkSingleModel, evaluateMatrices, prepareData, type PreparedData } from "./_model_io.ts";
-import { makeUpdater, type OptimizerName } from "./_optimizers.ts";
+import { makeUpdater } from "./_optimizers.ts";
 import type { BatchInfo, Callback, CallbackContext, EpochLog, TrainParams } from "./callbacks.ts";
 import { History } from "./history.ts";
+import type { OptimizerSpec } from "./optimizers.ts";
 import { makeRng } from "./random.ts";
 
 export type { LossName } from "./_losses.ts";
-export type { OptimizerName } from "./_optimizers.ts";
+export type { OptimizerName } from "./optimizers.ts";
 
 /** Training or evaluation data as tensors: X [examples, features], y [examples, outputs]. */
 export interface TensorData {
@@ -40,8 +41,23 @@ export interface FitOptions {
    * @default undefined
    */
   batchSize?: number;
-  /** A name, or a tfjs optimizer used as is. @default "adam" */
-  optimizer?: OptimizerName | tf.Optimizer;
+  /**
+   * A named optimizer, alone or with settings, or a tfjs optimizer used as is (it keeps its
+   * own learning rate and its state from one call to the next). With g the batch gradient
+   * and α the learning rate (`optimizers.ts` has the tfjs, PyTorch and Keras variants):
+   *
+   * - "sgd": w ← w − α·g
+   * - "momentum" (`momentum` μ = 0.9, `nesterov` false): v ← μ·v + g, w ← w − α·v
+   * - "rmsprop" (`rho` ρ = 0.9, `epsilon` ε = 1e-7, `momentum` 0):
+   *   s ← ρ·s + (1 − ρ)·g², w ← w − α·g/√(s + ε)
+   * - "adam" (`beta1` β₁ = 0.9, `beta2` β₂ = 0.999, `epsilon` ε = 1e-7):
+   *   m ← β₁·m + (1 − β₁)·g, v ← β₂·v + (1 − β₂)·g², w ← w − α·m̂/(√v̂ + ε) with
+   *   m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ)
+   *
+   * Settings go in an object: `{ name: "adam", beta2: 0.99, epsilon: 1e-8 }`.
+   * @default "adam"
+   */
+  optimizer?: OptimizerSpec | tf.Optimizer;
   /**
    * Learning rate of a named optimizer.
    * @default 0.01 for "sgd" and "momentum", 0.001 for "rmsprop" and "adam"
