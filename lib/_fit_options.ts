@@ -17,6 +17,7 @@ import {
   type OptimizerSpec,
   type ResolvedOptimizer,
 } from "./optimizers.ts";
+import { scheduledRate } from "./_optimizers.ts";
 import { seedOr } from "./_random.ts";
 import {
   checkBoolean,
@@ -28,6 +29,7 @@ import {
   quoteList,
 } from "./_validate.ts";
 import { type Callback, progressCallback } from "./callbacks.ts";
+import type { LearningRateSchedule } from "./schedules.ts";
 import type { FitOptions } from "./train.ts";
 
 /** The names `FitOptions` accepts. */
@@ -54,8 +56,11 @@ export interface FitSettings {
   batchSize: number | undefined;
   /** A named optimizer with all its settings, or a tfjs one. */
   optimizer: ResolvedOptimizer | tf.Optimizer;
-  /** The named optimizer's learning rate (0 for a tfjs optimizer, which holds its own). */
-  learningRate: number;
+  /**
+   * The named optimizer's learning rate or schedule (0 for a tfjs optimizer, which holds its
+   * own).
+   */
+  learningRate: number | LearningRateSchedule;
   /** The loss to minimize. */
   loss: LossName;
   /** The caller's callbacks, then the progress callback if any. */
@@ -99,6 +104,22 @@ function resolveOptimizer(optimizer: unknown): ResolvedOptimizer | tf.Optimizer 
   return optimizerSettings(optimizer as OptimizerSpec);
 }
 
+/** A positive number, or a schedule whose first rate (at step 0) is a finite number >= 0. */
+function checkLearningRate(value: unknown): number | LearningRateSchedule {
+  if (typeof value === "function") {
+    scheduledRate(value as LearningRateSchedule, 0);
+    return value as LearningRateSchedule;
+  }
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `learningRate must be a positive number or a schedule (a function of the step), got ${
+        describe(value)
+      }`,
+    );
+  }
+  return checkPositive(value, "learningRate");
+}
+
 /** Checks `options` against `model` and resolves them into {@link FitSettings}. */
 export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): FitSettings {
   checkOptions(options, FIT_OPTIONS);
@@ -114,7 +135,7 @@ export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): F
   }
   const learningRate = isTfOptimizer(optimizer)
     ? 0
-    : checkPositive(options.learningRate ?? DEFAULT_LEARNING_RATE[optimizer.name], "learningRate");
+    : checkLearningRate(options.learningRate ?? DEFAULT_LEARNING_RATE[optimizer.name]);
   const loss = resolveLoss(model, options.loss);
   const callbacks = options.callbacks ?? [];
   if (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== "object" || c === null)) {

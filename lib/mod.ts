@@ -15,7 +15,8 @@
  *   {@link bestEpoch}), {@link earlyStopping} (its `result()` after training),
  *   {@link evaluate}, {@link predictProba}, {@link predictGrid}
  * - optimization: the named optimizers' rules and settings ({@link optimizerSettings},
- *   {@link tfjsOptimizer})
+ *   {@link tfjsOptimizer}), learning-rate schedules ({@link stepDecay},
+ *   {@link exponentialDecay}, {@link inverseTimeDecay}, {@link cosineDecay})
  * - under the hood: dropout from scratch ({@link invertedDropout}, {@link originalDropout},
  *   {@link keepProbFromRate}), batch norm from scratch ({@link batchNorm},
  *   {@link updateRunningAverage}, {@link readBatchNormLayer}), per-layer activation statistics
@@ -52,6 +53,7 @@ export * from "./callbacks.ts";
 export * from "./early_stopping.ts";
 export * from "./train.ts";
 export * from "./optimizers.ts";
+export * from "./schedules.ts";
 export * from "./history.ts";
 export * from "./predict.ts";
 export * from "./regularizers.ts";

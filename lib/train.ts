@@ -15,10 +15,23 @@ import { makeUpdater } from "./_optimizers.ts";
 import type { BatchInfo, Callback, CallbackContext, EpochLog, TrainParams } from "./callbacks.ts";
 import { History } from "./history.ts";
 import type { OptimizerSpec } from "./optimizers.ts";
+import type { LearningRateSchedule } from "./schedules.ts";
 import { makeRng } from "./random.ts";
 
 export type { LossName } from "./_losses.ts";
 export type { OptimizerName } from "./optimizers.ts";
+
+// The learning rate each update used, in the records `fit` writes (see FitOptions.learningRate).
+declare module "./callbacks.ts" {
+  interface EpochLog {
+    /** Learning rate of the epoch's last update (named optimizers; tfjs ones state theirs). */
+    lr?: number;
+  }
+  interface BatchLog {
+    /** Learning rate of this update. */
+    lr?: number;
+  }
+}
 
 /** Training or evaluation data as tensors: X [examples, features], y [examples, outputs]. */
 export interface TensorData {
@@ -59,10 +72,13 @@ export interface FitOptions {
    */
   optimizer?: OptimizerSpec | tf.Optimizer;
   /**
-   * Learning rate of a named optimizer.
+   * Learning rate α of a named optimizer: a number, or a schedule `(step) => α` asked for
+   * the rate of every update, step counted from 0 in each call (see `schedules.ts`:
+   * `stepDecay`, `exponentialDecay`, `inverseTimeDecay`, `cosineDecay`). Each epoch record
+   * keeps the rate of its last update as `lr`, each batch record its own.
    * @default 0.01 for "sgd" and "momentum", 0.001 for "rmsprop" and "adam"
    */
-  learningRate?: number;
+  learningRate?: number | LearningRateSchedule;
   /** Loss to minimize. @default from the output activation: sigmoid → binaryCrossentropy, softmax → categoricalCrossentropy, else meanSquaredError */
   loss?: LossName;
   /** Data evaluated at the end of every epoch (`valLoss`, `valAcc`). @default undefined */
@@ -284,11 +300,17 @@ export async function fit(
             const idx = tf.tensor1d(rows, "int32");
             return [tf.gather(train.X, idx), tf.gather(train.y, idx)];
           });
-          const [p, penalty] = tf.tidy(() => trainStep(xb, yb));
+          let p: tf.Tensor2D, penalty: number | undefined;
+          try {
+            [p, penalty] = tf.tidy(() => trainStep(xb, yb));
+          } finally {
+            if (rows !== undefined) tf.dispose([xb, yb]);
+          }
           step++;
+          const rate = updater.rate;
+          if (rate !== undefined) info.lr = rate;
           preds.push(p);
           penaltySum += (penalty ?? 0) * size;
-          if (rows !== undefined) tf.dispose([xb, yb]);
           if (recordBatches) {
             const { lossSum } = scoreRows(loss, p.dataSync(), yTrain, k, rows);
             info.loss = lossSum / size + (penalty ?? 0);
@@ -312,6 +334,7 @@ export async function fit(
           seconds: 0,
         };
         if (trainParams.hasAccuracy) log.acc = scored.hits / seen;
+        if (updater.rate !== undefined) log.lr = updater.rate;
         if (val) {
           const v = evaluateMatrices(model, val, loss, yVal, settings.compiled);
           log.valLoss = v.loss;
