@@ -21,6 +21,7 @@ import { scheduledRate } from "./_optimizers.ts";
 import { seedOr } from "./_random.ts";
 import {
   checkBoolean,
+  checkNonNegative,
   checkOneOf,
   checkOptions,
   checkPositive,
@@ -46,6 +47,7 @@ const FIT_OPTIONS = [
   "progress",
   "recordBatches",
   "path",
+  "weightDecay",
 ];
 
 /** What `fit`'s loop runs with. */
@@ -61,6 +63,8 @@ export interface FitSettings {
    * own).
    */
   learningRate: number | LearningRateSchedule;
+  /** λ of decoupled weight decay (0: none). */
+  weightDecay: number;
   /** The loss to minimize. */
   loss: LossName;
   /** The caller's callbacks, then the progress callback if any. */
@@ -136,6 +140,12 @@ export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): F
   const learningRate = isTfOptimizer(optimizer)
     ? 0
     : checkLearningRate(options.learningRate ?? DEFAULT_LEARNING_RATE[optimizer.name]);
+  const weightDecay = checkNonNegative(options.weightDecay ?? 0, "weightDecay");
+  if (weightDecay > 0 && isTfOptimizer(optimizer)) {
+    throw new TypeError(
+      "weightDecay applies to a named optimizer; a tf.Optimizer has no decoupled weight decay",
+    );
+  }
   const loss = resolveLoss(model, options.loss);
   const callbacks = options.callbacks ?? [];
   if (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== "object" || c === null)) {
@@ -172,6 +182,7 @@ export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): F
     batchSize,
     optimizer,
     learningRate,
+    weightDecay,
     loss,
     callbacks: all,
     shuffle,

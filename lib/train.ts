@@ -79,6 +79,19 @@ export interface FitOptions {
    * @default 0.01 for "sgd" and "momentum", 0.001 for "rmsprop" and "adam"
    */
   learningRate?: number | LearningRateSchedule;
+  /**
+   * λ of decoupled weight decay (AdamW's, Loshchilov & Hutter): every update also takes
+   * α·λ·w off each kernel, w ← w − α·(the optimizer's step) − α·λ·w, with α the update's
+   * learning rate (so the decay follows a schedule, as in PyTorch and Keras). Kernels only:
+   * the weight matrices of Dense (and other) layers, not biases nor batch-norm γ and β, as
+   * lib's penalties; PyTorch's `weight_decay` and Keras's decay every weight they are given
+   * unless told otherwise. Unlike an L2 penalty, the decay is not part of the loss and does
+   * not go through the optimizer: with "sgd" it equals an L2 penalty l2(λ/2)·Σw²
+   * (tfjs/Keras convention, gradient λ·w), with "momentum", "rmsprop" or "adam" it does
+   * not. Named optimizers only.
+   * @default 0
+   */
+  weightDecay?: number;
   /** Loss to minimize. @default from the output activation: sigmoid → binaryCrossentropy, softmax → categoricalCrossentropy, else meanSquaredError */
   loss?: LossName;
   /** Data evaluated at the end of every epoch (`valLoss`, `valAcc`). @default undefined */
@@ -108,6 +121,17 @@ export interface FitOptions {
 
 // ---------------------------------------------------------------------------------------------
 // the loop
+
+/** For each param, whether it is a layer's kernel (the weights weight decay shrinks). */
+function kernelFlags(model: tf.LayersModel, params: Param[]): boolean[] {
+  const kernels = new Set<tf.Variable>();
+  for (const layer of model.layers) {
+    for (const w of layer.trainableWeights) {
+      if (w.originalName.endsWith("/kernel")) kernels.add(w.read() as tf.Variable);
+    }
+  }
+  return params.map((p) => kernels.has(p.variable));
+}
 
 /** Calls `hook` of every callback in order, awaiting each one that returns a promise. */
 async function callHook<T>(
@@ -212,6 +236,9 @@ export async function fit(
     settings.optimizer,
     settings.learningRate,
     plan !== undefined,
+    settings.weightDecay > 0
+      ? { weightDecay: settings.weightDecay, decayed: kernelFlags(model, params) }
+      : undefined,
   );
   const rng = makeRng(settings.seed);
   const nextSeed = () => rng.int(2147483647);

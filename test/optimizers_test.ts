@@ -6,6 +6,7 @@ import { mlp } from "../lib/model.ts";
 import { makeRng } from "../lib/random.ts";
 import { makeMoons } from "../lib/synthetic.ts";
 import { fit, type FitOptions } from "../lib/train.ts";
+import type { Callback } from "../lib/callbacks.ts";
 import {
   DEFAULT_LEARNING_RATE,
   optimizerSettings,
@@ -355,6 +356,141 @@ Deno.test("bad optimizer settings are rejected with the setting, the value and w
     /optimizer must be a name such as "adam", a settings object such as \{ name: "adam", beta2: 0.99 \} or a tf.Optimizer, got 7/,
   );
   assert.throws(() => tfjsOptimizer("adam", 0), /learningRate must be a positive number, got 0/);
+  assert.equal(tf.memory().numTensors, before);
+  model.dispose();
+});
+
+/** The weights of a model as arrays of numbers. */
+function weightsOf(model: tf.LayersModel): number[][] {
+  return model.getWeights().map((w) => Array.from(w.dataSync()));
+}
+
+/** The largest difference between two weight lists, relative to max(|w|, 0.1). */
+function maxDiff(a: number[][], b: number[][]): number {
+  let worst = 0;
+  a.forEach((row, i) =>
+    row.forEach((v, j) => {
+      worst = Math.max(worst, Math.abs(v - b[i][j]) / Math.max(0.1, Math.abs(b[i][j])));
+    })
+  );
+  return worst;
+}
+
+/**
+ * Trains a model with weight decay λ and one with the Keras-convention L2 penalty
+ * l2(λ/2)·Σw² on every kernel (output layer included), from the same weights.
+ */
+async function decayAndPenalty(optimizer: OptimizerSpec, lambda: number, learningRate: number) {
+  const base: FitOptions = { epochs: 4, batchSize: 20, seed: 4, progress: false, learningRate };
+  const decayed = mlp(2, { hidden: [8, 8], seed: 9 });
+  const penalized = mlp(2, {
+    hidden: [8, 8],
+    kernelRegularizer: tf.regularizers.l2({ l2: lambda / 2 }),
+    regularizeOutput: true,
+    seed: 9,
+  });
+  await fit(decayed, moons, { ...base, optimizer, weightDecay: lambda });
+  await fit(penalized, moons, { ...base, optimizer });
+  const out = { decayed: weightsOf(decayed), penalized: weightsOf(penalized) };
+  decayed.dispose();
+  penalized.dispose();
+  return out;
+}
+
+Deno.test("with SGD, weightDecay λ trains exactly like an L2 penalty (λ/2)·Σw² on the kernels", async () => {
+  // L2 penalty l2·Σw² has gradient 2·l2·w: w ← w − α(g + 2·l2·w) = w(1 − 2α·l2) − αg,
+  // and decoupled decay gives w ← w(1 − αλ) − αg: the same update when l2 = λ/2.
+  const before = tf.memory().numTensors;
+  const { decayed, penalized } = await decayAndPenalty("sgd", 0.1, 0.5);
+  assert.ok(maxDiff(decayed, penalized) < 1e-5, `differ by ${maxDiff(decayed, penalized)}`);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("with Adam, weightDecay and the matching L2 penalty train to different weights", async () => {
+  // Adam divides the penalty's gradient by √v̂ like any other gradient; the decay is not.
+  const { decayed, penalized } = await decayAndPenalty("adam", 0.1, 0.01);
+  assert.ok(maxDiff(decayed, penalized) > 1e-2, `differ by only ${maxDiff(decayed, penalized)}`);
+  const sgd = await decayAndPenalty("sgd", 0.1, 0.01);
+  assert.ok(maxDiff(decayed, penalized) > 100 * maxDiff(sgd.decayed, sgd.penalized));
+});
+
+Deno.test("weightDecay with Adam is AdamW: tfjs's Adam step, then w ← w − α·λ·w_before", async () => {
+  const lambda = 0.3, lr = 0.02;
+  const tensors = tf.memory().numTensors;
+  const model = mlp(2, { hidden: [5], seed: 3 }), twin = mlp(2, { hidden: [5], seed: 3 });
+  // one full-batch update per epoch
+  await fit(model, moons, { epochs: 3, learningRate: lr, weightDecay: lambda, progress: false });
+  const adam = tfjsOptimizer("adam", lr);
+  let before: tf.Tensor[] = [];
+  const decay: Callback = {
+    onBatchBegin: (_, ctx) => void (before = ctx.model.getWeights().map((w) => w.clone())),
+    onBatchEnd: (_, ctx) => {
+      // kernels are weights 0 and 2 of a one-hidden-layer mlp; biases do not decay
+      const decayed = tf.tidy(() =>
+        ctx.model.getWeights().map((w, i) =>
+          i % 2 === 0 ? tf.sub(w, tf.mul(before[i], lr * lambda)) : w.clone()
+        )
+      );
+      ctx.model.setWeights(decayed);
+      tf.dispose([...decayed, ...before]);
+    },
+  };
+  await fit(twin, moons, { epochs: 3, optimizer: adam, callbacks: [decay], progress: false });
+  adam.dispose();
+  assert.ok(maxDiff(weightsOf(model), weightsOf(twin)) < 1e-4);
+  model.dispose();
+  twin.dispose();
+  assert.equal(tf.memory().numTensors, tensors);
+});
+
+Deno.test("weightDecay shrinks kernels by (1 − αλ) per update and leaves biases and β, γ alone", () => {
+  const lambda = 0.2, lr = 0.1;
+  const model = mlp(2, { hidden: [4], batchNorm: true, seed: 5 });
+  // non-zero biases and batch-norm parameters, so a decay on them would show
+  model.setWeights(model.getWeights().map((w) => tf.tidy(() => tf.add(w, 0.5))));
+  const params = model.trainableWeights.map((w) => ({ variable: w.read() as tf.Variable }));
+  const isKernel = model.trainableWeights.map((w) => w.originalName.endsWith("/kernel"));
+  assert.deepEqual(isKernel.filter(Boolean).length, 2);
+  const before = params.map((p) => Array.from(p.variable.dataSync()));
+  // a schedule: the decay follows the rate of each update
+  const schedule = (step: number) => lr / (1 + step);
+  const updater = makeUpdater(params, "sgd", schedule, false, {
+    weightDecay: lambda,
+    decayed: isKernel,
+  });
+  for (let t = 0; t < 3; t++) tf.tidy(() => updater.step(params.map(() => undefined)));
+  const shrink = [0, 1, 2].reduce((s, t) => s * (1 - schedule(t) * lambda), 1);
+  params.forEach((p, i) => {
+    Array.from(p.variable.dataSync()).forEach((w, j) => {
+      const expected = isKernel[i] ? before[i][j] * shrink : before[i][j];
+      assert.ok(Math.abs(w - expected) < 1e-6, `${model.trainableWeights[i].originalName}[${j}]`);
+    });
+  });
+  model.dispose();
+});
+
+Deno.test("weightDecay must be a finite number >= 0, with a named optimizer", async () => {
+  const model = mlp(2, { hidden: [3], seed: 1 });
+  const before = tf.memory().numTensors;
+  const opt = tf.train.sgd(0.1);
+  const cases: [FitOptions, RegExp][] = [
+    [{ weightDecay: -0.1 }, /^RangeError: weightDecay must be a finite number >= 0, got -0.1$/],
+    [{ weightDecay: NaN }, /^RangeError: weightDecay must be a finite number >= 0, got NaN$/],
+    [
+      { weightDecay: "0.1" as unknown as number },
+      /^TypeError: weightDecay must be a finite number >= 0, got "0.1"$/,
+    ],
+    [
+      { weightDecay: 0.01, optimizer: opt },
+      /^TypeError: weightDecay applies to a named optimizer; a tf.Optimizer has no decoupled weight decay$/,
+    ],
+  ];
+  for (const [options, message] of cases) {
+    await assert.rejects(() => fit(model, moons, { ...options, progress: false }), message);
+  }
+  // weightDecay 0 with a tfjs optimizer is no decay at all: accepted
+  await fit(model, moons, { weightDecay: 0, optimizer: opt, progress: false });
+  opt.dispose();
   assert.equal(tf.memory().numTensors, before);
   model.dispose();
 });

@@ -35,6 +35,7 @@ const functions: [string, Call, string[]][] = [
       "progress",
       "recordBatches",
       "path",
+      "weightDecay",
     ],
   ],
   ["evaluate", (o) => evaluate(model, { X, y }, o), ["loss"]],
