@@ -16,7 +16,9 @@
  *   {@link evaluate}, {@link predictProba}, {@link predictGrid}
  * - optimization: the named optimizers' rules and settings ({@link optimizerSettings},
  *   {@link tfjsOptimizer}), learning-rate schedules ({@link stepDecay},
- *   {@link exponentialDecay}, {@link inverseTimeDecay}, {@link cosineDecay})
+ *   {@link exponentialDecay}, {@link inverseTimeDecay}, {@link cosineDecay}), 2-D loss
+ *   surfaces ({@link ravine}, {@link saddle}, {@link rosenbrock}) with {@link contourGrid} and
+ *   optimizer paths over them ({@link trajectory}, {@link tfjsTrajectory})
  * - under the hood: dropout from scratch ({@link invertedDropout}, {@link originalDropout},
  *   {@link keepProbFromRate}), batch norm from scratch ({@link batchNorm},
  *   {@link updateRunningAverage}, {@link readBatchNormLayer}), per-layer activation statistics
@@ -54,6 +56,7 @@ export * from "./early_stopping.ts";
 export * from "./train.ts";
 export * from "./optimizers.ts";
 export * from "./schedules.ts";
+export * from "./surfaces.ts";
 export * from "./history.ts";
 export * from "./predict.ts";
 export * from "./regularizers.ts";
