@@ -18,7 +18,8 @@
  *   {@link tfjsOptimizer}), learning-rate schedules ({@link stepDecay},
  *   {@link exponentialDecay}, {@link inverseTimeDecay}, {@link cosineDecay}), 2-D loss
  *   surfaces ({@link ravine}, {@link saddle}, {@link rosenbrock}) with {@link contourGrid} and
- *   optimizer paths over them ({@link trajectory}, {@link tfjsTrajectory})
+ *   optimizer paths over them ({@link trajectory}, {@link tfjsTrajectory}), drawn with
+ *   {@link contourChart}; schedules drawn with {@link scheduleChart}
  * - under the hood: dropout from scratch ({@link invertedDropout}, {@link originalDropout},
  *   {@link keepProbFromRate}), batch norm from scratch ({@link batchNorm},
  *   {@link updateRunningAverage}, {@link readBatchNormLayer}), per-layer activation statistics

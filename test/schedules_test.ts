@@ -14,6 +14,8 @@ import {
   stepDecay,
 } from "../lib/schedules.ts";
 import { tfjsOptimizer } from "../lib/optimizers.ts";
+import { scheduleChart } from "../lib/charts.ts";
+import { assertFreshAndPure, markGroups, renderClean, SCHEMA_V5 } from "./_chart_helpers.ts";
 
 await initBackend("wasm");
 
@@ -278,4 +280,97 @@ Deno.test("fit() rejects a schedule with a tfjs optimizer and a schedule that re
   opt.dispose();
   assert.equal(tf.memory().numTensors, before);
   model.dispose();
+});
+
+Deno.test("scheduleChart() draws α against the update number, one line per schedule", async () => {
+  const schedules = [
+    { name: "step", schedule: stepDecay({ initial: 0.1, factor: 0.5, every: 25 }) },
+    { name: "cosine", schedule: cosineDecay({ initial: 0.1, steps: 100, final: 0.01 }) },
+  ];
+  const spec = scheduleChart(schedules, { steps: 100, title: "Schedules" });
+  assert.equal(spec.$schema, SCHEMA_V5);
+  const rows = (spec.data as { values: { name: string; step: number; lr: number }[] }).values;
+  assert.equal(rows.length, 2 * 101);
+  for (const r of rows) {
+    const s = schedules.find((x) => x.name === r.name)!.schedule;
+    // the chart keeps 6 significant digits
+    assert.ok(Math.abs(r.lr - s(r.step)) <= 5e-6 * s(r.step), `${r.name} at ${r.step}`);
+  }
+  assert.deepEqual(rows.filter((r) => r.name === "step").map((r) => r.step), [
+    ...Array(101).keys(),
+  ]);
+  const svg = await renderClean(spec);
+  assert.equal(markGroups(svg, "line", "schedules").length, 2);
+  assert.ok(svg.includes(">Schedules</text>") && svg.includes(">cosine</text>"));
+  assertFreshAndPure(() => scheduleChart(schedules, { steps: 100 }), schedules.map((s) => s.name));
+});
+
+Deno.test("scheduleChart() samples long schedules at about 1000 updates, ends included", async () => {
+  const schedule = exponentialDecay({ initial: 1, rate: 0.5, every: 10000 });
+  const spec = scheduleChart([{ name: "exp", schedule }], { steps: 50000, logY: true });
+  const steps = (spec.data as { values: { step: number }[] }).values.map((r) => r.step);
+  assert.ok(steps.length <= 1001 && steps.length >= 900, `${steps.length} points`);
+  assert.equal(steps[0], 0);
+  assert.equal(steps.at(-1), 50000);
+  assert.ok(steps.every((s, i) => Number.isInteger(s) && (i === 0 || s > steps[i - 1])));
+  const y = (spec.encoding as Record<string, { scale?: { type: string } }>).y;
+  assert.equal(y.scale?.type, "log");
+  await renderClean(spec);
+});
+
+Deno.test("scheduleChart() rejects bad schedules and options with the name and the value", () => {
+  const ok = { name: "s", schedule: (_step: number) => 0.1 };
+  const cases: [() => unknown, RegExp, typeof TypeError | typeof RangeError][] = [
+    [
+      () => scheduleChart([ok], { steps: 0 }),
+      /^options.steps must be a positive integer, got 0$/,
+      RangeError,
+    ],
+    [
+      () => scheduleChart([ok], {} as never),
+      /^options.steps must be a positive integer, got undefined$/,
+      TypeError,
+    ],
+    [
+      () => scheduleChart([], { steps: 5 }),
+      /^schedules must be a non-empty array of \{ name, schedule \}, got an empty array$/,
+      RangeError,
+    ],
+    [
+      () => scheduleChart([{ name: "s", schedule: 0.1 }] as never, { steps: 5 }),
+      /^schedules\[0\].schedule must be a function, got 0.1$/,
+      TypeError,
+    ],
+    [
+      () => scheduleChart([{ name: "s", schedule: (t) => (t < 3 ? 0.1 : NaN) }], { steps: 5 }),
+      /^schedules\[0\].schedule must return a finite number >= 0, got NaN at step 3$/,
+      RangeError,
+    ],
+    [
+      () =>
+        scheduleChart([{ name: "c", schedule: cosineDecay({ initial: 1, steps: 4 }) }], {
+          steps: 5,
+          logY: true,
+        }),
+      /^options.logY needs rates > 0, but schedules\[0\] \("c"\) gives 0 at step 4$/,
+      RangeError,
+    ],
+    [
+      () => scheduleChart([ok, ok], { steps: 5 }),
+      /^schedules must have distinct names, got "s" twice$/,
+      RangeError,
+    ],
+    [
+      () => scheduleChart([ok], { steps: 5, step: 1 } as never),
+      /^options has no setting "step"; the settings are steps,/,
+      TypeError,
+    ],
+  ];
+  for (const [call, message, kind] of cases) {
+    assert.throws(
+      call,
+      (e: Error) => e instanceof kind && message.test(e.message),
+      String(message),
+    );
+  }
 });
