@@ -50,6 +50,8 @@ export { networkDiagram } from "./charts/network_diagram.ts";
 export type { Kernel, NetworkDiagramOptions, NetworkPanel } from "./charts/network_diagram.ts";
 export { accuracyVsLambda } from "./charts/lambda_sweep.ts";
 export type { AccuracyVsLambdaOptions } from "./charts/lambda_sweep.ts";
+export { updateCurves } from "./charts/update_curves.ts";
+export type { UpdateCurvesOptions, UpdateRun } from "./charts/update_curves.ts";
 export { contourChart } from "./charts/contour.ts";
 export type { ContourChartOptions, ContourGrid, ContourPath } from "./charts/contour.ts";
 export { scheduleChart } from "./charts/schedule_chart.ts";
