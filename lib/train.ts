@@ -83,12 +83,13 @@ export interface FitOptions {
    * λ of decoupled weight decay (AdamW's, Loshchilov & Hutter): every update also takes
    * α·λ·w off each kernel, w ← w − α·(the optimizer's step) − α·λ·w, with α the update's
    * learning rate (so the decay follows a schedule, as in PyTorch and Keras). Kernels only:
-   * the weight matrices of Dense (and other) layers, not biases nor batch-norm γ and β, as
-   * lib's penalties; PyTorch's `weight_decay` and Keras's decay every weight they are given
-   * unless told otherwise. Unlike an L2 penalty, the decay is not part of the loss and does
-   * not go through the optimizer: with "sgd" it equals an L2 penalty l2(λ/2)·Σw²
-   * (tfjs/Keras convention, gradient λ·w), with "momentum", "rmsprop" or "adam" it does
-   * not. Named optimizers only.
+   * the weight matrices of every Dense (and other) layer, the output layer's included, but
+   * no biases nor batch-norm γ and β; PyTorch's `weight_decay` and Keras's decay every
+   * weight they are given unless told otherwise. Unlike an L2 penalty, the decay is not part
+   * of the loss and does not go through the optimizer: with "sgd" it equals an L2 penalty
+   * l2(λ/2)·Σw² on every kernel (tfjs/Keras convention, gradient λ·w; `mlp`'s
+   * `kernelRegularizer` with `regularizeOutput`), with "momentum", "rmsprop" or "adam" it
+   * does not. Named optimizers only.
    * @default 0
    */
   weightDecay?: number;
