@@ -23,6 +23,8 @@ export interface EpochLog {
   valAcc?: number;
   /** Training seconds since `fit` began, at the end of this epoch (time spent in callbacks excluded). */
   seconds: number;
+  /** Learning rate of the epoch's last update (named optimizers; tfjs ones state theirs). */
+  lr?: number;
 }
 
 /** The metrics an epoch record can hold (`acc` and `valAcc` for classification only). */
@@ -42,6 +44,8 @@ export interface BatchLog {
   loss: number;
   /** Training seconds since `fit` began, after this update. */
   seconds: number;
+  /** Learning rate of this update. */
+  lr?: number;
 }
 
 /** What a batch callback receives; `loss` and `seconds` only with `recordBatches: true`. */

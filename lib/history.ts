@@ -62,8 +62,8 @@ export class History implements HistoryRecords {
       ? this.epochs.map((e) => ({ ...e }))
       : this.batches.map((b) => ({ ...b }));
     const keys = which === "epochs"
-      ? ["epoch", "loss", "acc", "valLoss", "valAcc", "seconds"]
-      : ["step", "epoch", "batch", "size", "loss", "seconds"];
+      ? ["epoch", "loss", "acc", "valLoss", "valAcc", "seconds", "lr"]
+      : ["step", "epoch", "batch", "size", "loss", "seconds", "lr"];
     const columns: Record<string, number[]> = {};
     for (const k of keys) {
       if (rows.length > 0 && rows.every((r) => r[k] !== undefined)) {

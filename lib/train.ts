@@ -22,17 +22,6 @@ export type { LossName } from "./_losses.ts";
 export type { OptimizerName } from "./optimizers.ts";
 
 // The learning rate each update used, in the records `fit` writes (see FitOptions.learningRate).
-declare module "./callbacks.ts" {
-  interface EpochLog {
-    /** Learning rate of the epoch's last update (named optimizers; tfjs ones state theirs). */
-    lr?: number;
-  }
-  interface BatchLog {
-    /** Learning rate of this update. */
-    lr?: number;
-  }
-}
-
 /** Training or evaluation data as tensors: X [examples, features], y [examples, outputs]. */
 export interface TensorData {
   /** Inputs, one row per example. */

@@ -496,7 +496,7 @@ Deno.test("recordBatches logs every update with its step and a growing clock", a
   assert.ok(Math.abs(weighted - history.epochs[0].loss) < 1e-5);
   const df = history.toDataFrame("batches");
   assert.equal(df.height, steps);
-  assert.deepEqual(df.columns, ["step", "epoch", "batch", "size", "loss", "seconds"]);
+  assert.deepEqual(df.columns, ["step", "epoch", "batch", "size", "loss", "seconds", "lr"]);
   model.dispose();
 });
 
@@ -510,12 +510,13 @@ Deno.test("History.toDataFrame() has one row per epoch and the logged columns", 
     progress: false,
   });
   const df = history.toDataFrame();
-  assert.deepEqual(df.columns, ["epoch", "loss", "acc", "valLoss", "valAcc", "seconds"]);
+  assert.deepEqual(df.columns, ["epoch", "loss", "acc", "valLoss", "valAcc", "seconds", "lr"]);
   assert.deepEqual(df.getColumn("epoch").toArray(), [1, 2, 3]);
+  assert.deepEqual(df.getColumn("lr").toArray(), [0.001, 0.001, 0.001]); // Adam's default rate
   assert.deepEqual(df.getColumn("valLoss").toArray(), history.epochs.map((e) => e.valLoss));
   const regression = mlp(1, { hidden: [4], outputActivation: "linear", seed: 1 });
   const h2 = await fit(regression, line, { epochs: 2, seed: 1, progress: false });
-  assert.deepEqual(h2.toDataFrame().columns, ["epoch", "loss", "seconds"]);
+  assert.deepEqual(h2.toDataFrame().columns, ["epoch", "loss", "seconds", "lr"]);
   model.dispose();
   regression.dispose();
 });
