@@ -111,6 +111,8 @@ export function parseRunArgs(
  *
  * @param notebooks The lessons (paths of .ipynb files).
  * @param options.timeout Seconds a single cell may run. @default 600
+ * @param options.outDir Where the executed copies go. @default BUILD_DIR
+ * @param options.log Where the report lines go. @default console.log
  * @returns True when every lesson ran without error.
  *
  * @example Run lesson 03
@@ -122,9 +124,11 @@ export function parseRunArgs(
  */
 export async function runLessons(
   notebooks: string[],
-  options: { timeout?: number } = {},
+  options: { timeout?: number; outDir?: string; log?: (line: string) => void } = {},
 ): Promise<boolean> {
   const timeout = options.timeout ?? 600;
+  const outDir = options.outDir ?? BUILD_DIR;
+  const log = options.log ?? console.log;
   let jupyter;
   try {
     jupyter = await findJupyter();
@@ -135,14 +139,14 @@ export async function runLessons(
     }
     throw error;
   }
-  const kernel = await ensureDenoKernel(jupyter);
-  console.log(
+  const kernel = await ensureDenoKernel(jupyter, { log });
+  log(
     `Jupyter: ${jupyter.python} (nbclient ${jupyter.versions.nbclient}), ` +
       `Deno kernel: ${kernel.resourceDir}`,
   );
-  console.log(
+  log(
     `Running ${notebooks.length} notebook${notebooks.length === 1 ? "" : "s"} into ${
-      relative(ROOT, BUILD_DIR)
+      relative(ROOT, outDir)
     }/ (cell timeout ${timeout} s)`,
   );
 
@@ -155,6 +159,7 @@ export async function runLessons(
     const name = basename(path);
     status(`...  ${name.padEnd(width)}  starting the kernel`);
     const run = await executeNotebook(jupyter, path, {
+      outDir,
       timeout,
       onCell: (p: CellProgress) =>
         status(
@@ -166,19 +171,19 @@ export async function runLessons(
       ? executedLessonProblems(run.notebook)
       : [];
     const ok = run.status === "ok" && problems.length === 0;
-    console.log(
+    log(
       `${ok ? "ok  " : "FAIL"} ${name.padEnd(width)}  ${formatSeconds(run.seconds).padStart(7)}`,
     );
     if (!ok) {
-      console.log(
+      log(
         `\n${run.status === "ok" ? describeProblems(run, problems) : describeFailure(run)}\n`,
       );
-      console.log(`Stopped at ${name}.`);
+      log(`Stopped at ${name}.`);
       return false;
     }
   }
   const total = (performance.now() - started) / 1000;
-  console.log(
+  log(
     `${notebooks.length} notebook${notebooks.length === 1 ? "" : "s"} ran in ${
       formatSeconds(total)
     }`,
