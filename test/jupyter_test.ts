@@ -291,6 +291,48 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "executeNotebook() reports progress, a cell past its timeout and a kernel that exits, and writes the copy",
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await scratchDir("jupyter-stop-");
+    try {
+      const path = join(dir, "notebooks", "stop.ipynb");
+      await Deno.mkdir(join(dir, "notebooks"));
+      const write = (sources: string[]) =>
+        Deno.writeTextFile(path, JSON.stringify(notebook(sources.map((s) => code(s)))));
+      await write(['console.log("before");', "await new Promise(() => {});", "1"]);
+      const progress: string[] = [];
+      const slow = await executeNotebook(await jupyter(), path, {
+        outDir: join(dir, "out"),
+        timeout: 3,
+        onCell: (p) => progress.push(`${p.number}/${p.count}`),
+      });
+      assert.equal(slow.status, "timeout", describeFailure(slow));
+      assert.equal(slow.cellIndex, 1);
+      assert.deepEqual(progress, ["1/3", "2/3"]);
+      assert.equal(streamText(slow.notebook!.cells[0]), "before\n", "the copy holds what ran");
+      assert.match(
+        describeFailure(slow),
+        /cell 2 \(code cell 2\) of stop\.ipynb did not finish in time/,
+      );
+
+      await write(['console.log("before");', "Deno.exit(3);", "1"]);
+      const dead = await executeNotebook(await jupyter(), path, {
+        outDir: join(dir, "out"),
+        timeout: 60,
+      });
+      assert.equal(dead.status, "dead", describeFailure(dead));
+      assert.equal(dead.cellIndex, 1);
+      assert.equal(streamText(dead.notebook!.cells[0]), "before\n");
+      assert.match(describeFailure(dead), /the kernel died while running cell 2/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 /** The lines describeFailure marks with `>`, as "line | text". */
 function markedLines(text: string): string[] {
   return text.split("\n").filter((l) => /^ *> +\d+ \| /.test(l)).map((l) =>
