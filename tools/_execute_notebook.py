@@ -99,6 +99,7 @@ class CourseClient(NotebookClient):
         self.line_offsets = {}
         self.transpiled = {}
         self._next_offset = 1
+        self._all_markers = set()  # every marker sent, so a late spare one is never output
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         assert self.kc is not None
@@ -180,9 +181,31 @@ class CourseClient(NotebookClient):
                 )
 
     async def _collect_outputs(self, msg_id, marker, cell, cell_index):
-        """Adds every output published until `marker` to the cell, whatever its parent."""
+        """Adds every output published until `marker` to the cell, whatever its parent.
+
+        The Deno kernel (2.9) can write two IOPub messages over each other (a large display
+        still being written when a status message goes out), which arrives as one message with
+        a bad signature. Such a message is skipped with a warning on stderr, and since it may
+        have been the marker, a new marker is sent; any of them ends the cell's output."""
+        markers = [marker]
+        self._all_markers.add(marker)
         while True:
-            msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=None))
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=None))
+            except ValueError as error:  # jupyter_client: "Invalid Signature", bad frames
+                sys.stderr.write(
+                    f"warning: cell {cell_index}: the kernel sent a garbled message ({error}); "
+                    "some of the cell's output may be missing\n"
+                )
+                sys.stderr.flush()
+                markers.append(f"course-output-end-{uuid.uuid4().hex}")
+                self._all_markers.add(markers[-1])
+                await ensure_async(
+                    self.kc.execute(
+                        f"console.log({json.dumps(markers[-1])});", silent=True, store_history=False
+                    )
+                )
+                continue
             own = msg["parent_header"].get("msg_id") == msg_id
             msg_type = msg["msg_type"]
             if msg_type == "status":
@@ -194,12 +217,18 @@ class CourseClient(NotebookClient):
                 if own:
                     self.process_message(msg, cell, cell_index)
                 continue
-            if msg_type == "stream" and marker in msg["content"].get("text", ""):
+            text = msg["content"].get("text", "") if msg_type == "stream" else ""
+            if any(m in text for m in self._all_markers):
                 rest = "".join(
                     line
-                    for line in msg["content"]["text"].splitlines(keepends=True)
-                    if line.rstrip("\n") != marker
+                    for line in text.splitlines(keepends=True)
+                    if line.rstrip("\n") not in self._all_markers
                 )
+                if not any(m in text for m in markers):  # a spare marker of an earlier cell
+                    if rest:
+                        msg = {**msg, "content": {**msg["content"], "text": rest}}
+                        self.process_message(msg, cell, cell_index)
+                    continue
                 if rest:
                     msg = {**msg, "content": {**msg["content"], "text": rest}}
                     self.process_message(msg, cell, cell_index)
