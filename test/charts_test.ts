@@ -526,3 +526,20 @@ Deno.test("the chart modules import neither tfjs nor vega", async () => {
     assert.ok(!/tensorflow|vega|polars/.test(s), `charts import ${s}`);
   }
 });
+
+Deno.test("legend labels of up to 40 characters are drawn in full in the static SVG", async () => {
+  // vega measures text without a browser when it renders SVG; the default label limit (160 px)
+  // then cut names such as "gradient descent with momentum" short with an ellipsis
+  const name = "gradient descent with momentum (α = 0.005)";
+  const rows = [0, 1, 2].flatMap((x) => [
+    { x, y: x, run: name },
+    { x, y: 2 * x, run: "Adam" },
+  ]);
+  const svg = await renderClean(lineChart(rows, { x: "x", y: "y", color: "run" }));
+  assert.ok(svg.includes(`>${name}</text>`), "the long legend label is cut short");
+  const curves = await renderClean(learningCurves([{ name, epochs: [{ epoch: 1, loss: 1 }] }, {
+    name: "Adam",
+    epochs: [{ epoch: 1, loss: 0.5 }],
+  }]));
+  assert.ok(curves.includes(`>${name}</text>`), "the long run name is cut short in learningCurves");
+});
