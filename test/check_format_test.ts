@@ -2,29 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ROOT } from "../tools/_jupyter.ts";
 import { fmtFlags, unformattedNotebooks } from "../tools/check_format.ts";
+import { codeNotebookJson } from "./_notebooks.ts";
 
 /** A one-cell notebook whose code is `source`. */
-function notebook(source: string): string {
-  return JSON.stringify(
-    {
-      cells: [{
-        cell_type: "code",
-        execution_count: null,
-        metadata: {},
-        outputs: [],
-        source: [source],
-      }],
-      metadata: {
-        kernelspec: { display_name: "Deno", language: "typescript", name: "deno" },
-        language_info: { name: "typescript", file_extension: ".ts" },
-      },
-      nbformat: 4,
-      nbformat_minor: 5,
-    },
-    null,
-    1,
-  ) + "\n";
-}
+const notebook = (source: string) => codeNotebookJson([source]);
 
 Deno.test("a formatted notebook passes and a misformatted one is named with its first bad line", async () => {
   const dir = join(ROOT, "build", "check-format-test");

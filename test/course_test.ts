@@ -3,21 +3,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runLessons } from "../tools/course.ts";
 import { scratchDir } from "../tools/_scratch.ts";
+import { codeNotebookJson } from "./_notebooks.ts";
 
-function lesson(sources: string[]): string {
-  return JSON.stringify({
-    cells: sources.map((source) => ({
-      cell_type: "code",
-      source,
-      metadata: {},
-      outputs: [],
-      execution_count: null,
-    })),
-    metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 5,
-  });
-}
+const lesson = codeNotebookJson;
 
 Deno.test({
   name:

@@ -18,7 +18,7 @@ import { progressBundle } from "../lib/_progress.ts";
 import { settleMs } from "../lib/_kernel.ts";
 import { compactSvg, describeChart } from "../lib/_render.ts";
 import { executeNotebook, findJupyter, type Jupyter, ROOT } from "../tools/_jupyter.ts";
-import type { NotebookCell } from "../tools/_notebook.ts";
+import { codeNotebookJson } from "./_notebooks.ts";
 
 const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 
@@ -481,23 +481,8 @@ Deno.test({
       "for (let e = 1; e <= 3; e++) await line.update(`epoch ${e}`, e / 3);\n" +
       'await line.done("finished");',
     ];
-    const cells: NotebookCell[] = sources.map((source) => ({
-      cell_type: "code",
-      source,
-      metadata: {},
-      outputs: [],
-      execution_count: null,
-    }));
     const path = join(dir, "display_check.ipynb");
-    await Deno.writeTextFile(
-      path,
-      JSON.stringify({
-        cells,
-        metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
-        nbformat: 4,
-        nbformat_minor: 5,
-      }),
-    );
+    await Deno.writeTextFile(path, codeNotebookJson(sources));
     try {
       const run = await executeNotebook(jupyter!, path, { outDir: join(dir, "out"), timeout: 120 });
       assert.equal(run.status, "ok", `${run.message}\n${run.stderr}`);

@@ -19,27 +19,12 @@ import { chartOutputs, executedLessonProblems, lessonProblems } from "../tools/_
 import { forwardLib } from "../tools/_forward_lib.ts";
 import { cellSource, joinText, type Notebook, type NotebookCell } from "../tools/_notebook.ts";
 import { scratchDir } from "../tools/_scratch.ts";
+import { codeCell, denoNotebook } from "./_notebooks.ts";
 
-function notebook(cells: NotebookCell[]): Notebook {
-  return {
-    cells,
-    metadata: {
-      kernelspec: { name: "deno", display_name: "Deno", language: "typescript" },
-      language_info: { name: "typescript" },
-    },
-    nbformat: 4,
-    nbformat_minor: 5,
-  };
-}
+const notebook = denoNotebook;
 
 function code(source: string, outputs: NotebookCell["outputs"] = []): NotebookCell {
-  return {
-    cell_type: "code",
-    source,
-    metadata: { slideshow: { slide_type: "-" } },
-    outputs,
-    execution_count: null,
-  };
+  return codeCell(source, { metadata: { slideshow: { slide_type: "-" } }, outputs });
 }
 
 function failedRun(nb: Notebook, cellIndex: number): NotebookRun {

@@ -17,7 +17,7 @@ import {
   psCommandLine,
 } from "../lib/_iopub.ts";
 import { executeNotebook, findJupyter, type Jupyter, ROOT } from "../tools/_jupyter.ts";
-import type { NotebookCell } from "../tools/_notebook.ts";
+import { codeNotebookJson } from "./_notebooks.ts";
 
 const enc = new TextEncoder();
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -453,23 +453,8 @@ Deno.test({
       print("c") + "await flushOutput();",
       "void 0;",
     ];
-    const cells: NotebookCell[] = sources.map((source) => ({
-      cell_type: "code",
-      source,
-      metadata: {},
-      outputs: [],
-      execution_count: null,
-    }));
     const path = join(dir, "barrier_check.ipynb");
-    await Deno.writeTextFile(
-      path,
-      JSON.stringify({
-        cells,
-        metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
-        nbformat: 4,
-        nbformat_minor: 5,
-      }),
-    );
+    await Deno.writeTextFile(path, codeNotebookJson(sources));
     try {
       const run = await executeNotebook(jupyter!, path, { outDir: join(dir, "out"), timeout: 120 });
       assert.equal(run.status, "ok", `${run.message}\n${run.stderr}`);

@@ -7,25 +7,13 @@
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import { listNotebooks } from "../tools/_jupyter.ts";
-import type { Notebook, NotebookCell } from "../tools/_notebook.ts";
+import type { Notebook } from "../tools/_notebook.ts";
 import { checkLessons, formatDiagnostic, type LessonDiagnostic } from "../tools/_lesson_check.ts";
+import { codeCell, denoNotebook, markdownCell } from "./_notebooks.ts";
 
-function code(source: string): NotebookCell {
-  return { cell_type: "code", source, metadata: {}, outputs: [], execution_count: null };
-}
-
-function markdown(source: string): NotebookCell {
-  return { cell_type: "markdown", source, metadata: {} };
-}
-
-function notebook(cells: NotebookCell[]): Notebook {
-  return {
-    cells,
-    metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 5,
-  };
-}
+const code = (source: string) => codeCell(source);
+const markdown = markdownCell;
+const notebook = denoNotebook;
 
 const IMPORT_LIB = 'import * as lib from "../lib/mod.ts";\n';
 
