@@ -31,7 +31,7 @@ import {
 } from "./_validate.ts";
 import { type Callback, progressCallback } from "./callbacks.ts";
 import type { LearningRateSchedule } from "./schedules.ts";
-import type { FitOptions } from "./train.ts";
+import type { BatchAugmenter, FitOptions } from "./train.ts";
 
 /** The names `FitOptions` accepts. */
 const FIT_OPTIONS = [
@@ -48,6 +48,7 @@ const FIT_OPTIONS = [
   "recordBatches",
   "path",
   "weightDecay",
+  "augment",
 ];
 
 /** What `fit`'s loop runs with. */
@@ -81,6 +82,8 @@ export interface FitSettings {
   compiled: Plan | string;
   /** Why the generic path runs, when it does. */
   pathReason: string | undefined;
+  /** Called on every training batch, if given. */
+  augment: BatchAugmenter | undefined;
 }
 
 /** True for a tfjs optimizer (tf.Optimizer's instanceof test fails on null and undefined). */
@@ -163,6 +166,14 @@ export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): F
   const shuffle = checkBoolean(options.shuffle ?? true, "shuffle");
   const recordBatches = checkBoolean(options.recordBatches ?? false, "recordBatches");
   const seed = seedOr(options.seed);
+  const augment = options.augment;
+  if (augment !== undefined && typeof augment !== "function") {
+    throw new TypeError(
+      `augment must be a function ({ X, y }, seed) => { X, y } (a BatchAugmenter), got ${
+        describe(augment)
+      }`,
+    );
+  }
 
   const compiled = compilePlan(model);
   const reason = typeof compiled === "string" ? compiled : lossReason(compiled, loss);
@@ -191,5 +202,6 @@ export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): F
     plan,
     compiled,
     pathReason: plan ? undefined : path === "generic" ? "requested" : reason,
+    augment,
   };
 }

@@ -1,7 +1,9 @@
 /**
  * What training and prediction share about a model's inputs and outputs: the checks of the
- * model and of the data against it, the float32 matrices both feed it, its loss by default,
- * and the inference-mode forward pass and scoring behind `evaluate` and `fit`'s `valLoss`.
+ * model and of the data against it, the float32 tensors both feed it (matrices [examples,
+ * features] for vector inputs, [examples, height, width, channels] for images, any rank the
+ * model takes), its loss by default, and the inference-mode forward pass and scoring behind
+ * `evaluate` and `fit`'s `valLoss`.
  *
  * @module
  */
@@ -15,18 +17,22 @@ import {
   checkOneOf,
   checkTensor,
   describe,
+  firstNonFinite,
   flattenRows,
 } from "./_validate.ts";
 import type { Evaluation } from "./predict.ts";
 
-/** Inputs and targets as float32 matrices [examples, features] and [examples, outputs]. */
-export interface Matrices {
-  X: tf.Tensor2D;
+/**
+ * Inputs and targets as float32 tensors: X [examples, ...the model's input shape] (a matrix
+ * [examples, features] for an MLP), y the matrix [examples, outputs].
+ */
+export interface DataTensors {
+  X: tf.Tensor;
   y: tf.Tensor2D;
 }
 
-/** Checked {@link Matrices}, with the targets' values already read into JavaScript. */
-export interface PreparedData extends Matrices {
+/** Checked {@link DataTensors}, with the targets' values already read into JavaScript. */
+export interface PreparedData extends DataTensors {
   /** The values of `y`, row by row. */
   yData: ArrayLike<number>;
 }
@@ -62,13 +68,32 @@ export function checkSingleModel(model: unknown, name = "model"): tf.LayersModel
 
 /**
  * Throws a RangeError naming the first NaN or ±Infinity of a float32 tensor (`X has a
- * non-finite value NaN at row 17, column 1`). One reduction on the backend checks the whole
- * tensor; its values are read only to locate a bad one. Integer and boolean tensors pass.
+ * non-finite value NaN at row 17, column 1`; beyond two dimensions `X has a non-finite value
+ * NaN in example 17 at [3, 5, 0]`, the position within the example). One reduction on the
+ * backend checks the whole tensor; its values are read only to locate a bad one. Integer and
+ * boolean tensors pass.
  */
 export function checkFiniteTensor(x: tf.Tensor, name: string): void {
   if (x.dtype !== "float32" || x.size === 0) return;
   const allFinite = tf.tidy(() => tf.all(tf.isFinite(x)).dataSync()[0]);
-  if (!allFinite) checkFiniteValues(x.dataSync(), x.rank > 1 ? x.shape[x.rank - 1] : 1, name);
+  if (allFinite) return;
+  const values = x.dataSync() as Float32Array;
+  if (x.rank <= 2) {
+    checkFiniteValues(values, x.rank > 1 ? x.shape[x.rank - 1] : 1, name);
+    return;
+  }
+  const i = firstNonFinite(values);
+  const perExample = x.size / x.shape[0];
+  const at: number[] = [];
+  for (let rest = i % perExample, d = x.rank - 1; d >= 1; d--) {
+    at.unshift(rest % x.shape[d]);
+    rest = Math.floor(rest / x.shape[d]);
+  }
+  throw new RangeError(
+    `${name} has a non-finite value ${values[i]} in example ${Math.floor(i / perExample)} at [${
+      at.join(", ")
+    }]`,
+  );
 }
 
 /**
@@ -110,10 +135,51 @@ export function checkTargets(
   }
 }
 
-/** The number of input columns the model takes, if fixed. */
+/** The number of input columns the model takes, if its input is a vector of fixed size. */
 export function inputDim(model: tf.LayersModel): number | null {
   const shape = model.inputs[0].shape;
   return shape.length === 2 ? shape[1] : null;
+}
+
+/** The model's input shape as text, `[examples, 28, 28, 1]` (`?` for a free size). */
+export function inputShapeText(model: tf.LayersModel): string {
+  const [, ...rest] = model.inputs[0].shape;
+  return `[examples, ${rest.map((d) => d ?? "?").join(", ")}]`;
+}
+
+/**
+ * Throws a RangeError unless a tensor of shape `shape` fits the model's input: for a model
+ * that takes vectors a matrix with its number of columns, otherwise a tensor of the same
+ * rank whose sizes after the first match the model's input shape (`X must have shape
+ * [examples, 8, 8, 1] (the model's input shape), got [4, 8, 8]`).
+ */
+export function checkInputShape(model: tf.LayersModel, shape: readonly number[], name: string) {
+  const expected = model.inputs[0].shape;
+  if (expected.length === 2) {
+    if (shape.length !== 2) {
+      throw new RangeError(
+        `${name} must be 2-D [examples, ${
+          expected[1] ?? "features"
+        }] (the model's input shape), got shape [${shape.join(", ")}]`,
+      );
+    }
+    if (expected[1] !== null && shape[1] !== expected[1]) {
+      throw new RangeError(
+        `${name} must have ${expected[1]} columns (the model's input size), got ${shape[1]}`,
+      );
+    }
+    return;
+  }
+  if (
+    shape.length !== expected.length ||
+    expected.some((d, i) => i > 0 && d !== null && d !== shape[i])
+  ) {
+    throw new RangeError(
+      `${name} must have shape ${inputShapeText(model)} (the model's input shape), got [${
+        shape.join(", ")
+      }]`,
+    );
+  }
 }
 
 /** The number of output units, if fixed. */
@@ -124,8 +190,9 @@ export function outputDim(model: tf.LayersModel): number | null {
 
 /**
  * Checks `data` = {X, y} against itself, the model and the loss — shapes, finite values, labels
- * the loss can score (see {@link checkTargets}) — and returns float32 copies as matrices (y of
- * rank 1 becomes one column), which the caller disposes, with y's values read once.
+ * the loss can score (see {@link checkTargets}) — and returns float32 copies (X of the model's
+ * input rank, y a matrix: y of rank 1 becomes one column), which the caller disposes, with y's
+ * values read once.
  */
 export function prepareData(
   model: tf.LayersModel,
@@ -137,15 +204,7 @@ export function prepareData(
   checkTensor<tf.Tensor>(X, `${name}.X`);
   checkTensor<tf.Tensor>(y, `${name}.y`);
   const x = X as tf.Tensor, t = y as tf.Tensor;
-  if (x.rank !== 2) {
-    throw new RangeError(`${name}.X must be 2-D [examples, features], got shape [${x.shape}]`);
-  }
-  const inDim = inputDim(model);
-  if (inDim !== null && x.shape[1] !== inDim) {
-    throw new RangeError(
-      `${name}.X must have ${inDim} columns (the model's input size), got ${x.shape[1]}`,
-    );
-  }
+  checkInputShape(model, x.shape, `${name}.X`);
   const outDim = outputDim(model);
   if (t.rank !== 2 && !(t.rank === 1 && outDim === 1)) {
     throw new RangeError(
@@ -171,7 +230,7 @@ export function prepareData(
   checkTargets(yData, yCols ?? 1, loss, `${name}.y`);
   return {
     ...tf.tidy(() => ({
-      X: (x.dtype === "float32" ? x.clone() : tf.cast(x, "float32")) as tf.Tensor2D,
+      X: x.dtype === "float32" ? x.clone() : tf.cast(x, "float32"),
       y: tf.cast(t.rank === 1 ? tf.reshape(t, [-1, 1]) : t, "float32") as tf.Tensor2D,
     })),
     yData,
@@ -179,29 +238,34 @@ export function prepareData(
 }
 
 /**
- * Inputs given as a 2-D tensor or an array of rows, checked (shape, numbers, finite values)
- * and cast to a float32 matrix, which the caller disposes.
+ * Inputs given as a tensor of the model's input rank (a matrix, or [examples, height, width,
+ * channels] for images) or, for a model that takes vectors, an array of rows, checked
+ * (shape, numbers, finite values) and cast to float32, which the caller disposes.
  */
-export function toMatrix(model: tf.LayersModel, X: unknown, name: string): tf.Tensor2D {
-  const isTensor = X instanceof tf.Tensor;
-  if (isTensor) {
+export function toInputs(model: tf.LayersModel, X: unknown, name: string): tf.Tensor {
+  const vectors = model.inputs[0].shape.length === 2;
+  if (X instanceof tf.Tensor) {
     checkTensor(X, name);
-    if (X.rank !== 2) {
-      throw new RangeError(`${name} must be 2-D [examples, features], got shape [${X.shape}]`);
-    }
-  } else if (!Array.isArray(X) || X.some((r) => !Array.isArray(r))) {
+    checkInputShape(model, X.shape, name);
+    checkFiniteTensor(X, name);
+    return tf.tidy(() => tf.cast(X, "float32"));
+  }
+  if (!vectors) {
+    throw new TypeError(
+      `${name} must be a tensor of shape ${inputShapeText(model)} (the model's input shape), got ${
+        describe(X)
+      }`,
+    );
+  }
+  if (!Array.isArray(X) || X.some((r) => !Array.isArray(r))) {
     throw new TypeError(`${name} must be a 2-D tensor or an array of rows, got ${describe(X)}`);
   }
   const inDim = inputDim(model);
-  const cols = isTensor ? X.shape[1] : (X as number[][])[0]?.length;
+  const cols = (X as number[][])[0]?.length;
   if (inDim !== null && cols !== undefined && cols !== inDim) {
     throw new RangeError(
       `${name} must have ${inDim} columns (the model's input size), got ${cols}`,
     );
-  }
-  if (isTensor) {
-    checkFiniteTensor(X, name);
-    return tf.tidy(() => tf.cast(X, "float32") as tf.Tensor2D);
   }
   const rows = X as unknown[];
   const width = inDim ?? cols ?? 0;
@@ -265,32 +329,33 @@ function penaltyValue(model: tf.LayersModel): number {
 
 /**
  * Forward pass in inference mode (dropout off, batch norm with moving statistics), through
- * the fast path's plan when the model has one (`plan`, compiled here when not given).
+ * the fast path's plan when the model has one (`plan`, compiled here when not given; a plan
+ * exists only for models that take vectors, so X is then a matrix).
  */
-export function predictMatrix(
+export function predictInputs(
   model: tf.LayersModel,
-  X: tf.Tensor2D,
+  X: tf.Tensor,
   plan?: Plan | string,
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const p = plan ?? compilePlan(model);
-    if (typeof p !== "string") return forward(p, X, false).output;
+    if (typeof p !== "string") return forward(p, X as tf.Tensor2D, false).output;
     return model.apply(X, { training: false }) as tf.Tensor2D;
   });
 }
 
 /**
- * Loss (data loss + penalty), data loss, penalty and accuracy on prepared matrices, in
+ * Loss (data loss + penalty), data loss, penalty and accuracy on prepared tensors, in
  * inference mode; `yData` saves reading y back again.
  */
-export function evaluateMatrices(
+export function evaluateTensors(
   model: tf.LayersModel,
-  d: Matrices,
+  d: DataTensors,
   loss: LossName,
   yData?: ArrayLike<number>,
   plan?: Plan | string,
 ): Evaluation {
-  const p = predictMatrix(model, d.X, plan);
+  const p = predictInputs(model, d.X, plan);
   const pData = p.dataSync();
   p.dispose();
   const n = d.X.shape[0];

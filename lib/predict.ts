@@ -10,12 +10,13 @@ import * as tf from "@tensorflow/tfjs";
 import type { LossName } from "./_losses.ts";
 import {
   checkSingleModel,
-  evaluateMatrices,
+  evaluateTensors,
   inputDim,
-  predictMatrix,
+  inputShapeText,
+  predictInputs,
   prepareData,
   resolveLoss,
-  toMatrix,
+  toInputs,
 } from "./_model_io.ts";
 import {
   checkIntBetween,
@@ -48,8 +49,9 @@ export interface EvaluateOptions {
 /**
  * Evaluates a model in inference mode (dropout off, batch norm with moving statistics):
  * loss = (1/n) Σ ℓ(ŷᵢ, yᵢ) + penalty, the same quantity `fit` logs as `valLoss`. The data are
- * checked as `fit` checks them: finite values, labels 0 or 1 for binaryCrossentropy, one-hot
- * rows for categoricalCrossentropy, a loss that suits the output.
+ * checked as `fit` checks them: X of the model's input shape (a matrix [examples, features],
+ * or [examples, height, width, channels] for a `cnn`), finite values, labels 0 or 1 for
+ * binaryCrossentropy, one-hot rows for categoricalCrossentropy, a loss that suits the output.
  *
  * @param model A trained model.
  * @param data Tensors {X, y}.
@@ -79,7 +81,7 @@ export function evaluate(
   const loss = resolveLoss(model, options.loss);
   const d = prepareData(model, data, "data", loss);
   try {
-    return evaluateMatrices(model, d, loss, d.yData);
+    return evaluateTensors(model, d, loss, d.yData);
   } finally {
     tf.dispose([d.X, d.y]);
   }
@@ -132,10 +134,13 @@ export function accuracy(
 /**
  * Predicted probabilities (the model's outputs) in inference mode, one row per example:
  * for a sigmoid output [P(y = 1)], for softmax one probability per class. A NaN or infinite
- * input is an error that names its row and column.
+ * input is an error that names where it is (row and column; example and position in it for
+ * images).
  *
  * @param model A model.
- * @param X Inputs as a 2-D tensor or an array of rows, finite numbers.
+ * @param X Inputs of the model's input shape, finite numbers: a 2-D tensor or an array of
+ *   rows for a model that takes vectors, a tensor [examples, height, width, channels] for
+ *   images (a `cnn`).
  * @returns One array of output values per example.
  *
  * @example Class probabilities of a softmax model sum to 1
@@ -151,9 +156,9 @@ export function accuracy(
  */
 export function predictProba(model: tf.LayersModel, X: tf.Tensor | number[][]): number[][] {
   checkSingleModel(model);
-  const x = toMatrix(model, X, "X");
+  const x = toInputs(model, X, "X");
   try {
-    const p = predictMatrix(model, x);
+    const p = predictInputs(model, x);
     const rows = p.arraySync();
     p.dispose();
     return rows;
@@ -208,7 +213,9 @@ export function predictGrid(
 ): GridPoint[] {
   checkSingleModel(model);
   if (inputDim(model) !== 2) {
-    throw new RangeError(`model must take 2 inputs for a grid, got ${inputDim(model)}`);
+    throw new RangeError(
+      `model must take 2 inputs for a grid, got inputs of shape ${inputShapeText(model)}`,
+    );
   }
   const rows = Array.isArray(points) ? points : (points as { X?: unknown })?.X;
   if (

@@ -10,21 +10,25 @@ import { makeContext } from "./_context.ts";
 import { backward, forward, outputGrad, type Param } from "./_fast_dense.ts";
 import { resolveFitOptions } from "./_fit_options.ts";
 import { type LossName, meanLoss, scoreRows } from "./_losses.ts";
-import { checkSingleModel, evaluateMatrices, prepareData, type PreparedData } from "./_model_io.ts";
+import { checkSingleModel, evaluateTensors, prepareData, type PreparedData } from "./_model_io.ts";
 import { makeUpdater } from "./_optimizers.ts";
 import type { BatchInfo, Callback, CallbackContext, EpochLog, TrainParams } from "./callbacks.ts";
 import { History } from "./history.ts";
 import type { OptimizerSpec } from "./optimizers.ts";
 import type { LearningRateSchedule } from "./schedules.ts";
 import { makeRng } from "./random.ts";
+import { checkTensor, describe } from "./_validate.ts";
 
 export type { LossName } from "./_losses.ts";
 export type { OptimizerName } from "./optimizers.ts";
 
 // The learning rate each update used, in the records `fit` writes (see FitOptions.learningRate).
-/** Training or evaluation data as tensors: X [examples, features], y [examples, outputs]. */
+/**
+ * Training or evaluation data as tensors: X [examples, features] (or [examples, height,
+ * width, channels] for a model that takes images), y [examples, outputs].
+ */
 export interface TensorData {
-  /** Inputs, one row per example. */
+  /** Inputs, one per example along the first axis, of the model's input shape. */
   X: tf.Tensor;
   /**
    * Targets: [n, 1] (or [n]) for binary and regression, one-hot [n, k] for k classes. Binary
@@ -32,6 +36,43 @@ export interface TensorData {
    */
   y: tf.Tensor;
 }
+
+/**
+ * A batch augmenter for `fit`'s `augment` option: given a training batch and a seed, it
+ * returns the batch the model trains on — X of the same shape (flipped, shifted, noisy
+ * images …) and y of the same shape (the same targets, or soft ones as mixup makes). `fit`
+ * calls it synchronously inside the step's `tf.tidy`, so every tensor it makes is freed after
+ * the step; it must not dispose its inputs. `batch.y` is the float32 matrix [batch, outputs]
+ * `fit` trains on (labels of rank 1 as one column). The seed, an integer in [0, 2³¹), comes
+ * from `fit`'s seed, a different one for every batch: draw every random choice from it (for
+ * example `makeRng(seed)`, or tfjs ops given `seed`) and a seed reproduces the run exactly.
+ *
+ * @param batch The batch: inputs X [batch, ...] and targets y [batch, outputs].
+ * @param seed The batch's seed.
+ * @returns The batch to train on, tensors of the same shapes.
+ *
+ * @example Add Gaussian noise to the inputs, seeded
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { mlp } from "./model.ts";
+ * import { type BatchAugmenter, fit } from "./train.ts";
+ * const noisy: BatchAugmenter = ({ X, y }, seed) => ({
+ *   X: tf.add(X, tf.randomNormal(X.shape, 0, 0.1, "float32", seed)),
+ *   y,
+ * });
+ * const X = tf.tensor2d([[0, 0], [0, 1], [1, 0], [1, 1]]);
+ * const y = tf.tensor2d([[0], [1], [1], [1]]);
+ * const model = mlp(2, { hidden: [4], seed: 1 });
+ * const history = await fit(model, { X, y }, { epochs: 3, augment: noisy, seed: 1 });
+ * if (history.epochs.length !== 3) throw new Error("expected 3 epochs");
+ * tf.dispose([X, y]);
+ * model.dispose();
+ * ```
+ */
+export type BatchAugmenter = (
+  batch: { X: tf.Tensor; y: tf.Tensor },
+  seed: number,
+) => { X: tf.Tensor; y: tf.Tensor };
 
 /** Options of {@link fit}. */
 export interface FitOptions {
@@ -107,6 +148,19 @@ export interface FitOptions {
    * @default "auto"
    */
   path?: "auto" | "fast" | "generic";
+  /**
+   * Data augmentation: a {@link BatchAugmenter} called on every training batch (after the
+   * shuffle, before the update; never on `validationData`, never by `evaluate`) with a seed
+   * of its own for every batch, so each epoch sees fresh variants and a `seed` reproduces
+   * the run. The seeds come from a stream of their own (started from `seed`): the shuffles
+   * and dropout masks are the same with or without an augmenter. When it changes y (mixup's
+   * soft labels), the epoch's `loss` and `acc` score the predictions against the targets the
+   * model trained on — `loss` is the loss the optimizer minimized, `acc` counts a hit when
+   * the predicted class is the target's: argmax of the target row (categorical), target >
+   * 0.5 (binary). The augmented targets are not checked for labels the loss expects.
+   * @default undefined
+   */
+  augment?: BatchAugmenter;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,6 +194,46 @@ async function callHook<T>(
   }
 }
 
+/** `augment` applied to a batch, its result checked (tensors of the batch's shapes, float32). */
+function augmentBatch(
+  augment: BatchAugmenter,
+  X: tf.Tensor,
+  y: tf.Tensor2D,
+  seed: number,
+): { X: tf.Tensor; y: tf.Tensor2D } {
+  const out = augment({ X, y }, seed) as unknown;
+  if (out instanceof Promise || typeof (out as { then?: unknown })?.then === "function") {
+    throw new TypeError(
+      "augment must return { X, y } synchronously (fit calls it inside tf.tidy), got a promise",
+    );
+  }
+  const o = out as { X?: unknown; y?: unknown } | null;
+  if (
+    typeof o !== "object" || o === null || !(o.X instanceof tf.Tensor) ||
+    !(o.y instanceof tf.Tensor)
+  ) {
+    throw new TypeError(`augment must return { X, y } with tensors X and y, got ${describe(out)}`);
+  }
+  const pairs: [tf.Tensor, tf.Tensor, string][] = [[o.X, X, "X"], [o.y, y, "y"]];
+  for (const [got, want, name] of pairs) {
+    checkTensor(got, `augment's ${name}`);
+    if (got.rank !== want.rank || got.shape.some((d, i) => d !== want.shape[i])) {
+      throw new RangeError(
+        `augment must return ${name} of the batch's shape [${want.shape.join(", ")}], got [${
+          got.shape.join(", ")
+        }]`,
+      );
+    }
+  }
+  const float = <T extends tf.Tensor>(t: T): T => t.dtype === "float32" ? t : tf.cast(t, "float32");
+  return { X: float(o.X), y: float(o.y as tf.Tensor2D) };
+}
+
+/** A seed for augmentation's own stream, derived from fit's seed. */
+function augmentSeed(seed: number): number {
+  return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ 0x27d4eb2f) >>> 0;
+}
+
 /**
  * Trains a model with mini-batch (or full-batch) gradient descent and returns its history.
  *
@@ -155,18 +249,23 @@ async function callHook<T>(
  * layers (with L1/L2 weight regularizers), `fit` uses hand-written backpropagation, and a
  * named optimizer updates all weights in one loop: several times faster than `model.fit`
  * on the wasm backend (see `deno task bench`).
- * Other models train through tfjs autodiff (`history.path` says which ran). Both follow the
+ * Other models — a `cnn` with its images X [examples, height, width, channels] among them —
+ * train through tfjs autodiff (`history.path` says which ran). Both follow the
  * tfjs/Keras conventions: penalty l1·Σ|w| + l2·Σw² with gradient l1·sign(w) + 2·l2·w,
  * probabilities clipped to [1e-7, 1 − 1e-7] in crossentropies, inverted dropout, batch-norm
  * moving averages with momentum 0.99. Weight constraints are not applied (as in tfjs).
  * Dropout masks come from the `seed`, so a seed reproduces a run exactly (on the generic
- * path, tfjs Dropout layers draw their own masks). A named optimizer starts afresh in every
+ * path, each Dropout layer of the model is given a fresh seed for every batch). With
+ * `augment`, every training batch goes through the augmenter first, and the epoch's `loss`
+ * and `acc` score the predictions against the targets it returned (see
+ * {@link FitOptions.augment}). A named optimizer starts afresh in every
  * call; pass a `tf.Optimizer` to carry its state from one call to the next. Weights smaller
  * than 1e-20 in size are set to 0 after each update (they cannot change a float32 result,
  * and subnormal numbers slow the wasm backend's matrix products down a hundredfold).
  *
  * The data are checked before anything trains, and an error names the argument and the first
- * bad row: X and y (training and validation) must hold finite numbers; for
+ * bad row: X must have the model's input shape (after the examples axis) and X and y
+ * (training and validation) must hold finite numbers; for
  * binaryCrossentropy y holds labels 0 or 1, for categoricalCrossentropy one-hot rows, one
  * column per output unit; the loss must suit the output (categoricalCrossentropy a softmax,
  * binaryCrossentropy a sigmoid or softmax, never a softmax over one unit). A batch size above
@@ -232,6 +331,15 @@ export async function fit(
   );
   const rng = makeRng(settings.seed);
   const nextSeed = () => rng.int(2147483647);
+  const augment = settings.augment;
+  const augmentRng = augment ? makeRng(augmentSeed(settings.seed)) : undefined;
+  // The generic path seeds tfjs's Dropout layers for every batch (their seed is read by
+  // `call`), and puts their own seeds back at the end.
+  const dropouts =
+    (plan ? [] : model.layers.filter((l) => l.getClassName() === "Dropout")) as unknown as {
+      seed?: number;
+    }[];
+  const dropoutSeeds = dropouts.map((d) => d.seed);
 
   const history = new History();
   history.path = plan ? "fast" : "generic";
@@ -264,9 +372,9 @@ export async function fit(
   };
 
   /** One update on a batch; returns the batch's predictions and the penalty before it. */
-  const trainStep = (xb: tf.Tensor2D, yb: tf.Tensor2D): [tf.Tensor2D, number | undefined] => {
+  const trainStep = (xb: tf.Tensor, yb: tf.Tensor2D): [tf.Tensor2D, number | undefined] => {
     if (plan) {
-      const { output, cache } = forward(plan, xb, true, nextSeed);
+      const { output, cache } = forward(plan, xb as tf.Tensor2D, true, nextSeed);
       const { grad, fused } = outputGrad(plan, loss, output, yb);
       const penalty = updater.step(backward(plan, cache, grad, fused));
       return [output, penalty];
@@ -274,6 +382,7 @@ export async function fit(
     let p: tf.Tensor2D | undefined;
     let penalty: number | undefined;
     const vars = params.map((q) => q.variable);
+    for (const d of dropouts) d.seed = nextSeed();
     const { grads } = tf.variableGrads(() => {
       p = tf.keep(model.apply(xb, { training: true }) as tf.Tensor2D);
       const terms = model.layers.flatMap((l) => l.calculateLosses());
@@ -306,6 +415,8 @@ export async function fit(
         ? rng.shuffle([...Array(n).keys()])
         : [...Array(n).keys()];
       const preds: tf.Tensor2D[] = [];
+      // With augment: the targets each batch trained on, row for row with `preds`.
+      const targets: tf.Tensor2D[] = [];
       let penaltySum = 0;
       try {
         for (let b = 0; b < stepsPerEpoch; b++) {
@@ -317,9 +428,15 @@ export async function fit(
             const idx = tf.tensor1d(rows, "int32");
             return [tf.gather(train.X, idx), tf.gather(train.y, idx)];
           });
-          let p: tf.Tensor2D, penalty: number | undefined;
+          let p: tf.Tensor2D, penalty: number | undefined, yUsed: tf.Tensor2D | undefined;
           try {
-            [p, penalty] = tf.tidy(() => trainStep(xb, yb));
+            [p, penalty, yUsed] = tf.tidy(() => {
+              if (!augment || !augmentRng) return [...trainStep(xb, yb), undefined];
+              const a = augmentBatch(augment, xb, yb, augmentRng.int(2147483647));
+              const [pa, pen] = trainStep(a.X, a.y);
+              // A clone of an unchanged y shares its data; it is kept past the tidy.
+              return [pa, pen, a.y === yb ? yb.clone() : a.y];
+            });
           } finally {
             if (rows !== undefined) tf.dispose([xb, yb]);
           }
@@ -327,9 +444,12 @@ export async function fit(
           const rate = updater.rate;
           if (rate !== undefined) info.lr = rate;
           preds.push(p);
+          if (yUsed) targets.push(yUsed);
           penaltySum += (penalty ?? 0) * size;
           if (recordBatches) {
-            const { lossSum } = scoreRows(loss, p.dataSync(), yTrain, k, rows);
+            const { lossSum } = yUsed
+              ? scoreRows(loss, p.dataSync(), yUsed.dataSync(), k)
+              : scoreRows(loss, p.dataSync(), yTrain, k, rows);
             info.loss = lossSum / size + (penalty ?? 0);
             info.seconds = tick();
             history.batches.push({ ...info, loss: info.loss, seconds: info.seconds });
@@ -344,7 +464,19 @@ export async function fit(
         const pData = await P.data();
         if (P !== preds[0]) P.dispose();
         const seen = pData.length / k;
-        const scored = scoreRows(loss, pData, yTrain, k, order);
+        let scored: { lossSum: number; hits: number };
+        if (augment) {
+          // Scored against the targets the batches trained on, in the order they ran.
+          const Y = targets.length === 1 ? targets[0] : tf.concat(targets);
+          const yData = await Y.data();
+          if (Y !== targets[0]) Y.dispose();
+          scored = scoreRows(loss, pData, yData, k);
+          if (loss === "binaryCrossentropy") {
+            scored.hits = scoreRows(loss, pData, yData.map((v) => v > 0.5 ? 1 : 0), k).hits;
+          }
+        } else {
+          scored = scoreRows(loss, pData, yTrain, k, order);
+        }
         const log: EpochLog = {
           epoch,
           loss: (scored.lossSum + penaltySum) / seen,
@@ -353,7 +485,7 @@ export async function fit(
         if (trainParams.hasAccuracy) log.acc = scored.hits / seen;
         if (updater.rate !== undefined) log.lr = updater.rate;
         if (val) {
-          const v = evaluateMatrices(model, val, loss, yVal, settings.compiled);
+          const v = evaluateTensors(model, val, loss, yVal, settings.compiled);
           log.valLoss = v.loss;
           if (trainParams.hasAccuracy) log.valAcc = v.acc;
         }
@@ -361,6 +493,7 @@ export async function fit(
         history.epochs.push(log);
       } finally {
         tf.dispose(preds);
+        tf.dispose(targets);
       }
       await callHooks("onEpochEnd", history.epochs.at(-1));
     }
@@ -369,6 +502,7 @@ export async function fit(
       `reached the epoch limit (${epochs} epoch${epochs === 1 ? "" : "s"})`;
     await callHooks("onTrainEnd", undefined);
   } finally {
+    dropouts.forEach((d, i) => d.seed = dropoutSeeds[i]);
     updater.dispose();
     tf.dispose([train.X, train.y]);
     if (val) tf.dispose([val.X, val.y]);

@@ -36,6 +36,7 @@ const functions: [string, Call, string[]][] = [
       "recordBatches",
       "path",
       "weightDecay",
+      "augment",
     ],
   ],
   ["evaluate", (o) => evaluate(model, { X, y }, o), ["loss"]],
