@@ -53,6 +53,7 @@ export * from "./preprocessing.ts";
 export * from "./scalers.ts";
 export * from "./split.ts";
 export * from "./tabular.ts";
+export * from "./fashion_mnist.ts";
 export * from "./model.ts";
 export * from "./cnn.ts";
 export * from "./callbacks.ts";
