@@ -10,7 +10,8 @@
  *   {@link subset}), synthetic sets ({@link makeMoons} …), preprocessing ({@link standardize},
  *   {@link featureStats}), splits and folds ({@link trainDevTestSplit}, {@link kFold} …) and the
  *   real tabular sets shipped in `data/` ({@link loadBreastCancer} …)
- * - models and training: {@link mlp}, {@link countParams}, {@link fit} (live progress in a
+ * - models and training: {@link mlp}, {@link cnn} (convolutional networks for images),
+ *   {@link countParams}, {@link fit} (live progress in a
  *   notebook), its {@link History} and the helpers that read it ({@link metricColumn},
  *   {@link bestEpoch}), {@link earlyStopping} (its `result()` after training),
  *   {@link evaluate}, {@link predictProba}, {@link predictGrid}
@@ -54,6 +55,7 @@ export * from "./split.ts";
 export * from "./tabular.ts";
 export * from "./fashion_mnist.ts";
 export * from "./model.ts";
+export * from "./cnn.ts";
 export * from "./callbacks.ts";
 export * from "./early_stopping.ts";
 export * from "./train.ts";
