@@ -185,14 +185,12 @@ function _parseIdx(bytes: Uint8Array, shown: string): IdxArray {
   return { shape, data: bytes.subarray(headerBytes) };
 }
 
-/** Reads a file's bytes; a missing file is an error naming the path and `hint`. */
-async function _readBytes(path: string | URL, hint: string): Promise<Uint8Array<ArrayBuffer>> {
+/** Reads a file's bytes, or null when it does not exist. */
+async function _readOrNull(path: string | URL): Promise<Uint8Array<ArrayBuffer> | null> {
   try {
     return await Deno.readFile(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new Error(`IDX file not found: ${_show(path)} (${hint})`, { cause: err });
-    }
+    if (err instanceof Deno.errors.NotFound) return null;
     throw new Error(
       `cannot read IDX file ${_show(path)}: ${err instanceof Error ? err.message : String(err)}`,
       { cause: err },
@@ -229,10 +227,14 @@ async function _decodeIdx(bytes: Uint8Array<ArrayBuffer>, shown: string): Promis
  */
 export async function readIdx(path: string | URL): Promise<IdxArray> {
   if (!(path instanceof URL)) checkString(path, "path");
-  const bytes = await _readBytes(
-    path,
-    `the kit keeps its Fashion-MNIST files in ${_show(DEFAULT_DIR)}`,
-  );
+  const bytes = await _readOrNull(path);
+  if (bytes === null) {
+    throw new Error(
+      `IDX file not found: ${_show(path)} (the kit keeps its Fashion-MNIST files in ${
+        _show(DEFAULT_DIR)
+      })`,
+    );
+  }
   return await _decodeIdx(bytes, _show(path));
 }
 
@@ -253,16 +255,8 @@ async function _readSplitFile(
 ): Promise<{ idx: IdxArray; shown: string }> {
   for (const file of [`${name}.gz`, name]) {
     const path = _join(dir, file);
-    let bytes: Uint8Array<ArrayBuffer>;
-    try {
-      bytes = await Deno.readFile(path);
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) continue;
-      throw new Error(
-        `cannot read IDX file ${_show(path)}: ${err instanceof Error ? err.message : String(err)}`,
-        { cause: err },
-      );
-    }
+    const bytes = await _readOrNull(path);
+    if (bytes === null) continue;
     const shown = _show(path);
     return { idx: await _decodeIdx(bytes, shown), shown };
   }
@@ -274,7 +268,9 @@ async function _readSplitFile(
     }`
     : `the kit ships it in data/fashion_mnist/; restore it with \`git checkout -- data/fashion_mnist/${name}.gz\``;
   throw new Error(
-    `Fashion-MNIST file not found: ${_show(_join(dir, `${name}.gz`))} (nor ${name}) (${hint})`,
+    `Fashion-MNIST file not found: ${
+      _show(_join(dir, `${name}.gz`))
+    }, nor uncompressed as ${name} (${hint})`,
   );
 }
 

@@ -367,7 +367,7 @@ Deno.test("missing files name the path and where the kit keeps its data", async 
       () => loadFashionMnist({ dir }),
       Error,
       new RegExp(
-        `Fashion-MNIST file not found: ${dir}/train-(images|labels)-idx\\d-ubyte\\.gz .*dir is "${dir}".*data/fashion_mnist`,
+        `Fashion-MNIST file not found: ${dir}/train-(images|labels)-idx\\d-ubyte\\.gz, nor uncompressed as train-\\1-idx\\d-ubyte .*dir is "${dir}".*data/fashion_mnist`,
       ),
     );
     await assertRejects(
