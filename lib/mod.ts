@@ -55,6 +55,7 @@ export * from "./split.ts";
 export * from "./tabular.ts";
 export * from "./fashion_mnist.ts";
 export * from "./model.ts";
+export * from "./initializers.ts";
 export * from "./cnn.ts";
 export * from "./callbacks.ts";
 export * from "./early_stopping.ts";

@@ -17,6 +17,7 @@ import {
   LIMITS,
   quoteList,
 } from "./_validate.ts";
+import { initializer, INITIALIZER_NAMES, type InitName } from "./initializers.ts";
 import { makeRng } from "./random.ts";
 
 /** A tfjs weight regularizer, e.g. `tf.regularizers.l2({ l2: 0.01 })`. */
@@ -37,19 +38,16 @@ export type ActivationName =
   | "selu"
   | "softplus";
 
-/** Kernel initializers `mlp` accepts by name (tfjs names). */
+/**
+ * Kernel initializers `mlp` accepts by name: lib's schemes (see `initializers.ts`) and four
+ * more of tfjs's.
+ */
 export type InitializerName =
-  | "zeros"
+  | InitName
   | "ones"
   | "randomNormal"
   | "randomUniform"
-  | "truncatedNormal"
-  | "glorotUniform"
-  | "glorotNormal"
-  | "heUniform"
-  | "heNormal"
-  | "leCunUniform"
-  | "leCunNormal";
+  | "truncatedNormal";
 
 /**
  * A named initializer with its settings, e.g. `{ name: "randomNormal", stddev: 0.01 }`.
@@ -60,7 +58,7 @@ export interface InitializerSpec {
   name: InitializerName;
   /** Mean of `randomNormal` / `truncatedNormal`. */
   mean?: number;
-  /** Standard deviation of `randomNormal` / `truncatedNormal`. */
+  /** Standard deviation of `randomNormal` / `truncatedNormal` / `smallRandom`. */
   stddev?: number;
   /** Lower bound of `randomUniform`. */
   minval?: number;
@@ -80,7 +78,12 @@ export interface MlpOptions {
   outputActivation?: ActivationName;
   /**
    * Kernel initializer: a name, a name with settings, or a tfjs initializer (used as is, so
-   * its own seed then applies to every layer). Biases start at zero.
+   * its own seed then applies to every layer). Biases start at zero. The names of lib's
+   * schemes (`INITIALIZER_NAMES`: zeros, smallRandom, glorot/he/leCun normal and uniform) use
+   * lib's initializers, whose normal ones draw N(0, Var) untruncated with Var from the
+   * scheme's formula (tfjs's own normal ones give 0.77·Var); their uniform ones give the same
+   * weights as tfjs's. `ones`, `randomNormal`, `randomUniform` and `truncatedNormal` are
+   * tfjs's. A setting the named initializer does not take is an error.
    * @default "glorotUniform"
    */
   kernelInitializer?: InitializerName | InitializerSpec | Initializer;
@@ -114,22 +117,26 @@ const ACTIVATIONS: readonly ActivationName[] = [
   "softplus",
 ];
 
+/** The tfjs initializers mlp takes by name besides lib's, with the settings each takes. */
+const TFJS_INITIALIZERS: Readonly<Record<string, readonly string[]>> = {
+  ones: [],
+  randomNormal: ["mean", "stddev"],
+  randomUniform: ["minval", "maxval"],
+  truncatedNormal: ["mean", "stddev"],
+};
+
 const INITIALIZERS: readonly InitializerName[] = [
-  "zeros",
-  "ones",
-  "randomNormal",
-  "randomUniform",
-  "truncatedNormal",
-  "glorotUniform",
-  "glorotNormal",
-  "heUniform",
-  "heNormal",
-  "leCunUniform",
-  "leCunNormal",
+  ...INITIALIZER_NAMES,
+  ...Object.keys(TFJS_INITIALIZERS) as InitializerName[],
 ];
 
 /** The fields an {@link InitializerSpec} may have. */
 const INITIALIZER_SETTINGS = ["name", "mean", "stddev", "minval", "maxval"];
+
+/** The settings a named initializer takes. */
+function settingsOf(name: InitializerName): readonly string[] {
+  return name === "smallRandom" ? ["stddev"] : TFJS_INITIALIZERS[name] ?? [];
+}
 
 function perHiddenLayer<T>(value: T | T[], count: number, name: string): T[] {
   if (!Array.isArray(value)) return Array.from({ length: count }, () => value);
@@ -163,11 +170,25 @@ function initFactory(spec: MlpOptions["kernelInitializer"]): InitFactory {
       }`,
     );
   }
+  const takes = settingsOf(name);
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined || takes.includes(key)) continue;
+    const users = INITIALIZERS.filter((n) => settingsOf(n).includes(key));
+    throw new TypeError(
+      `kernelInitializer ${JSON.stringify(name)} takes no setting ${
+        JSON.stringify(key)
+      }, got ${key} ${describe(value)}; ${JSON.stringify(key)} is a setting of ${quoteList(users)}`,
+    );
+  }
+  if ((INITIALIZER_NAMES as readonly string[]).includes(name)) {
+    const lib = name as InitName, stddev = settings.stddev;
+    return (seed) => initializer(lib, stddev === undefined ? { seed } : { stddev, seed });
+  }
   const make = (tf.initializers as unknown as Record<
     string,
     (args: Record<string, unknown>) => Initializer
   >)[name];
-  return (seed) => make(name === "zeros" || name === "ones" ? {} : { ...settings, seed });
+  return (seed) => make(name === "ones" ? {} : { ...settings, seed });
 }
 
 /**
