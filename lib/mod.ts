@@ -65,6 +65,7 @@ export * from "./schedules.ts";
 export * from "./surfaces.ts";
 export * from "./history.ts";
 export * from "./predict.ts";
+export * from "./confusion.ts";
 export * from "./regularizers.ts";
 export * from "./dropout.ts";
 export * from "./batch_norm.ts";
