@@ -459,24 +459,38 @@ export async function fit(
             if (ctx.stopTraining) break;
           }
         }
-        // Epoch metrics: predictions read back once, scored in JavaScript.
-        const P = preds.length === 1 ? preds[0] : tf.concat(preds);
-        const pData = await P.data();
-        if (P !== preds[0]) P.dispose();
-        const seen = pData.length / k;
+        // Epoch metrics: predictions read back once, scored in JavaScript; with augment,
+        // against the targets the batches trained on, in the order they ran, read in the
+        // same transfer (each row: k predictions, then k targets).
+        const P = augment
+          ? tf.tidy(() => tf.concat([tf.concat(preds), tf.concat(targets)], 1))
+          : preds.length === 1
+          ? preds[0]
+          : tf.concat(preds);
+        let pData: ArrayLike<number>;
+        try {
+          pData = await P.data();
+        } finally {
+          if (P !== preds[0]) P.dispose();
+        }
         let scored: { lossSum: number; hits: number };
         if (augment) {
-          // Scored against the targets the batches trained on, in the order they ran.
-          const Y = targets.length === 1 ? targets[0] : tf.concat(targets);
-          const yData = await Y.data();
-          if (Y !== targets[0]) Y.dispose();
-          scored = scoreRows(loss, pData, yData, k);
+          const rows = pData.length / (2 * k);
+          const both = pData as Float32Array;
+          const pa = new Float32Array(rows * k), ya = new Float32Array(rows * k);
+          for (let r = 0; r < rows; r++) {
+            pa.set(both.subarray(2 * k * r, 2 * k * r + k), k * r);
+            ya.set(both.subarray(2 * k * r + k, 2 * k * (r + 1)), k * r);
+          }
+          pData = pa;
+          scored = scoreRows(loss, pa, ya, k);
           if (loss === "binaryCrossentropy") {
-            scored.hits = scoreRows(loss, pData, yData.map((v) => v > 0.5 ? 1 : 0), k).hits;
+            scored.hits = scoreRows(loss, pa, ya.map((v) => v > 0.5 ? 1 : 0), k).hits;
           }
         } else {
           scored = scoreRows(loss, pData, yTrain, k, order);
         }
+        const seen = pData.length / k;
         const log: EpochLog = {
           epoch,
           loss: (scored.lossSum + penaltySum) / seen,
