@@ -56,6 +56,8 @@ export { contourChart } from "./charts/contour.ts";
 export type { ContourChartOptions, ContourGrid, ContourPath } from "./charts/contour.ts";
 export { scheduleChart } from "./charts/schedule_chart.ts";
 export type { NamedSchedule, ScheduleChartOptions } from "./charts/schedule_chart.ts";
+export { functionChart } from "./charts/function_chart.ts";
+export type { FunctionChartOptions, FunctionRow, NamedFunction } from "./charts/function_chart.ts";
 export { imageGrid } from "./charts/image_grid.ts";
 export type { ImageCell, ImageGridOptions } from "./charts/image_grid.ts";
 export { confusionMatrixChart } from "./charts/confusion_matrix.ts";
