@@ -33,6 +33,10 @@
  * - charts (Vega-Lite specs) and display: {@link learningCurves}, {@link decisionBoundary},
  *   {@link weightDistribution}, {@link metricBars}, {@link tableView}, {@link lineChart},
  *   {@link show}, {@link chart}; live displays ({@link liveChart}, {@link progressLine})
+ * - data augmentation for images: flips, {@link rotate}, {@link zoom}, {@link translate},
+ *   {@link cropWithPadding}, {@link addNoise}, {@link cutout}, {@link mixup} …, seeded
+ *   pipelines for `fit`'s `augment` ({@link augmentation}, {@link augmentImages}) and
+ *   which ops keep Fashion-MNIST labels ({@link FASHION_MNIST_LABEL_PRESERVING})
  * - check cells: {@link check}, {@link flushOutput}
  * - tfjs itself, as `tf`, for the lessons that look under the hood
  *
@@ -54,6 +58,9 @@ export * from "./scalers.ts";
 export * from "./split.ts";
 export * from "./tabular.ts";
 export * from "./fashion_mnist.ts";
+export * from "./augment.ts";
+// augment.ts and train.ts both define BatchAugmenter (the same function type): this picks one.
+export type { BatchAugmenter } from "./augment.ts";
 export * from "./model.ts";
 export * from "./initializers.ts";
 export * from "./cnn.ts";
