@@ -340,9 +340,14 @@ Deno.test("imageGrid()", async (t) => {
       { colums: 4 },
     );
     rejects(
-      Array.from({ length: 1001 }, () => ok),
+      Array.from({ length: 257 }, () => ok),
       "RangeError",
-      "cells must hold at most 1000 images, got 1001",
+      "cells must hold at most 256 images, got 257",
+    );
+    rejects(
+      [{ pixels: new Float32Array(500 * 500), width: 500, height: 500 }],
+      "RangeError",
+      "cells must hold at most 200704 pixels in all (256 images of 28 × 28), got 250000",
     );
   });
 });

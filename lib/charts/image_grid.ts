@@ -68,8 +68,12 @@ const IMAGE_GRID_OPTIONS = Object.keys(
 
 const IMAGE_CELL_KEYS = ["pixels", "width", "height", "label", "row"];
 
-/** Most images one grid takes (about 600 KB of spec for 28 × 28 images). */
-const MAX_IMAGES = 1000;
+/**
+ * Most images and pixels one grid takes: 256 images of 28 × 28, at worst (noise, which does
+ * not compress) a 330 KB spec and a 460 KB SVG, which a notebook still shows at once.
+ */
+const MAX_IMAGES = 256;
+const MAX_PIXELS = MAX_IMAGES * 28 * 28;
 /** Largest width or height of one image, in pixels. */
 const MAX_SIDE = 1024;
 /** Space between images, and below them when they have no caption, in pixels. */
@@ -150,12 +154,21 @@ function _base64(bytes: Uint8Array): string {
   return btoa(text);
 }
 
-/** Checks one cell and returns its PNG data URL (grey level round(255·v), or 255 minus it). */
-function _cellUrl(cell: unknown, name: string, invert: boolean): string {
+/** Checks that a cell is an object with known keys and a valid size; returns the pixel count. */
+function _cellSize(cell: unknown, name: string): number {
   checkObject(cell, name);
   const c = checkOptions(cell as ImageCell, IMAGE_CELL_KEYS, name);
   const width = checkIntBetween(c.width, `${name}.width`, 1, MAX_SIDE, "pixels");
   const height = checkIntBetween(c.height, `${name}.height`, 1, MAX_SIDE, "pixels");
+  return width * height;
+}
+
+/**
+ * Checks the pixels of a cell whose size {@link _cellSize} checked, and returns its PNG data URL
+ * (grey level round(255·v), or 255 minus it).
+ */
+function _cellUrl(c: ImageCell, name: string, invert: boolean): string {
+  const { width, height } = c;
   const pixels = c.pixels as unknown;
   if (isTensorLike(pixels)) {
     throw new TypeError(
@@ -242,6 +255,13 @@ export function imageGrid(
   const cellSize = checkPositive(opts.cellSize ?? 84, "options.cellSize");
   const invert = checkBoolean(opts.invert ?? false, "options.invert");
   const title = titleOf(opts.title, opts.subtitle);
+  const total = cells.reduce((n, cell, i) => n + _cellSize(cell, `cells[${i}]`), 0);
+  if (total > MAX_PIXELS) {
+    throw new RangeError(
+      `cells must hold at most ${MAX_PIXELS} pixels in all (${MAX_IMAGES} images of 28 × 28), ` +
+        `got ${total}`,
+    );
+  }
   const urls = cells.map((cell, i) => _cellUrl(cell, `cells[${i}]`, invert));
   const labels = cells.map((cell, i) =>
     cell.label === undefined ? undefined : checkString(cell.label, `cells[${i}].label`, true)
