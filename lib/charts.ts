@@ -62,3 +62,9 @@ export { imageGrid } from "./charts/image_grid.ts";
 export type { ImageCell, ImageGridOptions } from "./charts/image_grid.ts";
 export { confusionMatrixChart } from "./charts/confusion_matrix.ts";
 export type { ConfusionMatrixChartOptions } from "./charts/confusion_matrix.ts";
+export { gradientNormChart } from "./charts/gradient_norms.ts";
+export type {
+  GradientNormChartOptions,
+  GradientNormLayer,
+  GradientNormRun,
+} from "./charts/gradient_norms.ts";

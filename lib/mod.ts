@@ -77,6 +77,7 @@ export * from "./regularizers.ts";
 export * from "./dropout.ts";
 export * from "./batch_norm.ts";
 export * from "./activations.ts";
+export * from "./gradients.ts";
 export * from "./memory.ts";
 export * from "./charts.ts";
 export * from "./display.ts";
