@@ -56,11 +56,11 @@ const CHAR_WIDTH = 8;
 
 /**
  * Draws a confusion matrix as a heat map: row i is actual class i, column j predicted class
- * j, cell (i, j) coloured by Cᵢⱼ with the count written in it (light text on dark cells). With
- * `normalize: "row"` each cell shows Cᵢⱼ / Σₖ Cᵢₖ instead, the share of class i's examples
- * predicted as j, so rows sum to 1 and the diagonal is the per-class accuracy; a class with no
- * examples then shows "–". Class names run in the given order along both axes; long names on
- * the horizontal axis are turned.
+ * j, cell (i, j) coloured by Cᵢⱼ with the count written in it (light text on dark cells, grey
+ * text for zeros, so the mistakes stand out). With `normalize: "row"` each cell shows
+ * Cᵢⱼ / Σₖ Cᵢₖ instead, the share of class i's examples predicted as j, so rows sum to 1 and
+ * the diagonal is the per-class accuracy; a class with no examples then shows "–". Class
+ * names run in the given order along both axes; long names on the horizontal axis are turned.
  *
  * @param matrix K rows of K counts, rows actual classes, columns predicted ones (as
  *   `confusionMatrix` returns it).

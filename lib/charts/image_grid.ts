@@ -44,7 +44,10 @@ export interface ImageCell {
 
 /** Options of {@link imageGrid}. */
 export interface ImageGridOptions {
-  /** Images per row when no cell names a row (rows then hold their own cells). @default min(number of images, 8) */
+  /**
+   * Images per row when no cell names a row (named rows hold their own cells).
+   * @default min(number of images, 8)
+   */
   columns?: number;
   /** Side of the square box each image is drawn in, in pixels (84 is 3 × 28). @default 84 */
   cellSize?: number;
@@ -52,7 +55,7 @@ export interface ImageGridOptions {
   title?: string;
   /** Subtitle under the title. @default undefined */
   subtitle?: string;
-  /** Draw 0 white and 1 black (dark ink on paper) instead of 0 black and 1 white. @default false */
+  /** Draw 0 white and 1 black (dark on paper) instead of 0 black and 1 white. @default false */
   invert?: boolean;
 }
 
