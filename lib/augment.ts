@@ -7,9 +7,10 @@
  * clips to [0, 1] where it could leave that range. Parameters are one number for the whole
  * batch or an array of one per image. Pixel (row r, column c) sits at coordinates (x, y) =
  * (c, r), the image centre at ((w − 1)/2, (h − 1)/2). Rotation, zoom, translation, crops and
- * flips are all one affine resampler: each output pixel reads the input at A·(x, y) + t,
- * bilinearly, with 0 outside the image; a pipeline composes consecutive geometric steps into
- * one A and t per image, so an image is interpolated once however many of them it has.
+ * flips are all one affine resampler: output pixel p = (x, y) reads the input at
+ * c + A·(p − c) + t, c the centre, bilinearly, with 0 outside the image; a pipeline composes
+ * consecutive geometric steps into one A and t per image, so an image is interpolated once
+ * however many of them it has.
  *
  * X must hold values in [0, 1]: a value outside (pixels still in 0–255, standardized inputs,
  * NaN) is an error naming the first one, since clipping would silently wreck such data. A
@@ -383,8 +384,10 @@ function output(data: Float32Array, shape: readonly number[]): tf.Tensor4D {
 // The affine resampler
 
 /**
- * An affine map from output to input coordinates: x_in = m[0]·x + m[1]·y + m[2],
- * y_in = m[3]·x + m[4]·y + m[5].
+ * An affine map from output to input pixel, in coordinates about the image centre (cx, cy),
+ * u = x − cx and v = y − cy: u_in = m[0]·u + m[1]·v + m[2], v_in = m[3]·u + m[4]·v + m[5].
+ * About the centre, zooms and turns have no translation part, so an extreme zoom loses no
+ * precision at the centre.
  */
 type Affine = [number, number, number, number, number, number];
 
@@ -414,23 +417,19 @@ function cosSin(degrees: number): [number, number] {
 }
 
 /** Counter-clockwise (as displayed, rows downward) rotation about the centre. */
-function rotation(degrees: number, h: number, w: number): Affine {
+function rotation(degrees: number): Affine {
   const [cos, sin] = cosSin(degrees);
-  const cx = (w - 1) / 2, cy = (h - 1) / 2;
-  return [cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy];
+  return [cos, -sin, 0, sin, cos, 0];
 }
 
 /** Scaling by `factor` about the centre. */
-function scaling(factor: number, h: number, w: number): Affine {
-  const cx = (w - 1) / 2, cy = (h - 1) / 2;
-  return [1 / factor, 0, cx - cx / factor, 0, 1 / factor, cy - cy / factor];
-}
+const scaling = (factor: number): Affine => [1 / factor, 0, 0, 0, 1 / factor, 0];
 
 /** Moves the content dx pixels right and dy down. */
 const shift = (dx: number, dy: number): Affine => [1, 0, -dx, 0, 1, -dy];
 
-const mirrorX = (w: number): Affine => [-1, 0, w - 1, 0, 1, 0];
-const mirrorY = (h: number): Affine => [1, 0, 0, 0, -1, h - 1];
+const MIRROR_X: Affine = [-1, 0, 0, 0, 1, 0];
+const MIRROR_Y: Affine = [1, 0, 0, 0, -1, 0];
 
 /**
  * Resamples every image through its map (bilinear, 0 outside, clipped to [0, 1]) into a new
@@ -441,8 +440,11 @@ function resample(src: Images, maps: readonly Affine[]): Float32Array {
   const out = new Float32Array(data.length);
   const size = h * w * c, row = w * c;
   for (let i = 0; i < n; i++) {
-    const [a, b, tx, d, e, ty] = maps[i], base = i * size;
-    if (maps[i].every(Number.isInteger)) {
+    const [a, b, tu, d, e, tv] = maps[i], base = i * size;
+    const cx = (w - 1) / 2, cy = (h - 1) / 2;
+    // The same map in pixel coordinates: x_in = a·x + b·y + tx, y_in = d·x + e·y + ty.
+    const tx = tu + cx - a * cx - b * cy, ty = tv + cy - d * cx - e * cy;
+    if ([a, b, tx, d, e, ty].every((v) => Number.isInteger(v) && Math.abs(v) <= 1 << 20)) {
       // Every output pixel reads one input pixel (flips, crops, whole-pixel shifts, quarter
       // turns): bilinear weights would be 1 and 0, so copy.
       // Small integers (| 0) and steps along the row keep V8 on its fast integer path.
@@ -458,9 +460,9 @@ function resample(src: Images, maps: readonly Affine[]): Float32Array {
       continue;
     }
     for (let y = 0; y < h; y++) {
-      const rowX = b * y + tx, rowY = e * y + ty;
+      const rowX = cx + tu + b * (y - cy), rowY = cy + tv + e * (y - cy);
       for (let x = 0; x < w; x++) {
-        const sx = a * x + rowX, sy = d * x + rowY;
+        const sx = rowX + a * (x - cx), sy = rowY + d * (x - cx);
         // Written so that NaN (from an extreme zoom) also reads as outside.
         if (!(sx > -1 && sx < w && sy > -1 && sy < h)) continue;
         const x0 = Math.floor(sx) | 0, y0 = Math.floor(sy) | 0;
@@ -495,12 +497,12 @@ function resample(src: Images, maps: readonly Affine[]): Float32Array {
 /** Checks X, builds one map per image and resamples. */
 function affineOp(
   X: tf.Tensor,
-  map: (i: number, img: Images) => Affine,
+  map: (i: number) => Affine,
   check?: (img: Images) => void,
 ): tf.Tensor4D {
   const img = readImages(X, "X");
   check?.(img);
-  const maps = Array.from({ length: img.n }, (_, i) => map(i, img));
+  const maps = Array.from({ length: img.n }, (_, i) => map(i));
   return output(resample(img, maps), X.shape);
 }
 
@@ -568,7 +570,7 @@ function ownedImages(X: tf.Tensor): Images {
  * ```
  */
 export function flipHorizontal(X: tf.Tensor): tf.Tensor4D {
-  return affineOp(X, (_, img) => mirrorX(img.w));
+  return affineOp(X, () => MIRROR_X);
 }
 
 /**
@@ -588,7 +590,7 @@ export function flipHorizontal(X: tf.Tensor): tf.Tensor4D {
  * ```
  */
 export function flipVertical(X: tf.Tensor): tf.Tensor4D {
-  return affineOp(X, (_, img) => mirrorY(img.h));
+  return affineOp(X, () => MIRROR_Y);
 }
 
 /**
@@ -615,7 +617,7 @@ export function rotate(X: tf.Tensor, degrees: PerImage): tf.Tensor4D {
   let angles: number[] = [];
   return affineOp(
     X,
-    (i, img) => rotation(angles[i], img.h, img.w),
+    (i) => rotation(angles[i]),
     (img) => angles = perImage(degrees, "degrees", img.n, checkFinite),
   );
 }
@@ -643,7 +645,7 @@ export function zoom(X: tf.Tensor, factor: PerImage): tf.Tensor4D {
   let factors: number[] = [];
   return affineOp(
     X,
-    (i, img) => scaling(factors[i], img.h, img.w),
+    (i) => scaling(factors[i]),
     (img) => factors = perImage(factor, "factor", img.n, checkPositive),
   );
 }
@@ -1096,22 +1098,22 @@ function checkStep(step: unknown, i: number): Step {
 }
 
 /** The map of one geometric step for one image, drawing its parameters from rng. */
-function drawMap(step: Step, rng: Rng, h: number, w: number): Affine {
+function drawMap(step: Step, rng: Rng): Affine {
   const sym = (max: number) => (2 * rng.next() - 1) * max;
   const { v } = step;
   switch (step.op) {
     case "flipHorizontal":
-      return mirrorX(w);
+      return MIRROR_X;
     case "flipVertical":
-      return mirrorY(h);
+      return MIRROR_Y;
     case "rotate":
-      return rotation(sym(v.maxDegrees), h, w);
+      return rotation(sym(v.maxDegrees));
     case "translate": {
       const dx = sym(v.maxPixels);
       return shift(dx, sym(v.maxPixels));
     }
     case "zoom":
-      return scaling(v.min + rng.next() * (v.max - v.min), h, w);
+      return scaling(v.min + rng.next() * (v.max - v.min));
     default: {
       const top = rng.int(2 * v.padding + 1), left = rng.int(2 * v.padding + 1);
       return shift(v.padding - left, v.padding - top);
@@ -1163,7 +1165,7 @@ function runSteps(
       for (; s < steps.length && GEOMETRIC.has(steps[s].op); s++) {
         for (let i = 0; i < img.n; i++) {
           const apply = rng.next() < steps[s].p;
-          const m = drawMap(steps[s], rng, img.h, img.w);
+          const m = drawMap(steps[s], rng);
           if (apply) maps[i] = compose(maps[i], m);
         }
       }

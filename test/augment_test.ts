@@ -213,6 +213,13 @@ Deno.test("translate() by (1, 0) moves a pixel one column right, (0, 1) one row 
     assert.equal(v.reduce((a, b) => a + b, 0), 0.75, `(${dx}, ${dy}) moved the pixel only`);
     out.dispose();
   }
+  // Extreme zooms stay in range: out to a point (no pixel centre reads the image: 5 × 5 has its
+  // centre on pixel (2, 2), which keeps its value) and in to one pixel's value everywhere.
+  const point = zoom(X, 1e-20), one = zoom(X, 1e300);
+  assert.deepEqual(Array.from(point.dataSync()), Array.from(X.dataSync()));
+  assert.ok(one.dataSync().every((v) => v === 0.75));
+  point.dispose();
+  one.dispose();
   // A shift of the full width leaves nothing.
   const gone = translate(X, 5, 0);
   assert.ok(gone.dataSync().every((v) => v === 0));
