@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { setSeed } from "./random.ts";
 import { checkOptions } from "./_validate.ts";
+import { registerConvKernels } from "./_conv_kernels.ts";
 
 /** The backends lib knows how to start. */
 export type BackendName = "wasm" | "cpu";
@@ -22,7 +23,9 @@ const SETUP_OPTIONS = Object.keys({ backend: true } satisfies Record<keyof Setup
 
 /**
  * Starts a tfjs backend. The wasm backend is about three times faster than cpu here; if it
- * cannot start, lib falls back to cpu and says so in one line.
+ * cannot start, lib falls back to cpu and says so in one line. On wasm it also registers lib's
+ * convolution gradient kernels (`_conv_kernels.ts`), without which Conv2D layers cannot
+ * train there.
  *
  * @param backend The backend to try first.
  * @returns The backend that is active.
@@ -38,10 +41,14 @@ export async function initBackend(backend: BackendName = "wasm"): Promise<Backen
   if (backend !== "wasm" && backend !== "cpu") {
     throw new RangeError(`backend must be "wasm" or "cpu", got ${JSON.stringify(backend)}`);
   }
-  if (tf.getBackend() === backend) return backend;
   if (backend === "wasm") {
     // The wasm package registers its backend only once one of its exports is read.
     if (typeof wasm.version_wasm !== "string") throw new Error("tfjs-backend-wasm did not load");
+    // Conv2D training on wasm: the missing filter gradient and faster kernels (idempotent).
+    registerConvKernels();
+  }
+  if (tf.getBackend() === backend) return backend;
+  if (backend === "wasm") {
     try {
       if (await tf.setBackend("wasm")) {
         await tf.ready();
