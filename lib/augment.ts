@@ -1202,10 +1202,16 @@ function checkSteps(steps: unknown): Step[] {
  * A seeded augmentation pipeline for training batches: the steps run in order, each image
  * drawing its own parameters (uniformly in each step's range) and whether it undergoes a step
  * (probability `p`) from `makeRng(seed)`, so the same seed gives the same batch and another
- * seed another. Consecutive geometric steps (flips, rotate, translate, zoom, crop) are composed
- * into one affine map per image and interpolated once. Steps are checked here, once: an unknown
- * op or a misspelt field is an error that lists the valid names. Labels change only through
- * a mixup step; without one the returned y is a copy of the batch's.
+ * seed another. The draws, from one generator: step by step, image by image, a uniform u (the
+ * image undergoes the step when u < p), then the step's parameters whether used or not (rotate:
+ * θ = (2u′ − 1)·maxDegrees; translate: dx, then dy; zoom and contrast: min + u′·(max − min);
+ * brightness: (2u′ − 1)·maxDelta; crop: top, then left, each `rng.int(2·padding + 1)`; cutout:
+ * row `rng.int(h)`, then column; noise: one normal per value, only when applied); mixup draws
+ * its {@link mixupPairs} once for the batch. Consecutive geometric steps (flips, rotate,
+ * translate, zoom, crop) are composed into one affine map per image and interpolated once.
+ * Steps are checked here, once: an unknown op or a misspelt field is an error that lists the
+ * valid names. Labels change only through a mixup step; without one the returned y is a copy
+ * of the batch's.
  *
  * @param steps The steps, e.g. `[{ op: "flipHorizontal" }, { op: "rotate", maxDegrees: 10 }]`;
  *   an empty array copies the batch (a baseline without augmentation).

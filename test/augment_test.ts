@@ -441,6 +441,25 @@ Deno.test("augmentation(): steps with fixed parameters and p = 1 equal the pure 
   tf.dispose([X, copy]);
 });
 
+Deno.test("augmentation(): crop then flip is flip(crop(X)) with the documented draws", () => {
+  const n = 6, padding = 2;
+  const X = images(n, 9, 9, 2, 20);
+  const out = augmentImages(X, [{ op: "crop", padding }, { op: "flipHorizontal", p: 1 }], 31);
+  // Draws: crop step, image by image: u for p, top, left; then the flip step's u per image.
+  const rng = makeRng(31);
+  const offsets = Array.from({ length: n }, () => {
+    rng.next();
+    const top = rng.int(2 * padding + 1);
+    return { top, left: rng.int(2 * padding + 1) };
+  });
+  const cropped = cropWithPadding(X, padding, offsets), expected = flipHorizontal(cropped);
+  assert.deepEqual(out.dataSync(), expected.dataSync());
+  // The other order differs: geometric steps compose in the order given.
+  const reversed = cropWithPadding(flipHorizontal(X), padding, offsets);
+  assert.notDeepEqual(out.dataSync(), reversed.dataSync());
+  tf.dispose([X, out, cropped, expected, reversed]);
+});
+
 Deno.test("augmentation(): flips with p = 0.5 flip about half the images, each fully or not", () => {
   const n = 400;
   const X = images(n, 5, 5, 1, 15);
