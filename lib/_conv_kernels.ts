@@ -356,29 +356,74 @@ function maxPoolGrad(
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   dx.fill(0);
+  if (
+    fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && p * 2 <= h &&
+    q * 2 <= w
+  ) {
+    pool2x2Grad(x, g, dx, b, h, w, c, p, q);
+    return out;
+  }
+  // Channels innermost: the running maximum of every channel of one window at a time.
+  const best = new Float32Array(c), at = new Int32Array(c);
   let k = 0;
   for (let img = 0; img < b; img++) {
     for (let row = 0; row < p; row++) {
       const r0 = Math.max(0, row * sh - top), r1 = Math.min(h, row * sh - top + fh);
-      for (let col = 0; col < q; col++) {
+      for (let col = 0; col < q; col++, k += c) {
         const c0 = Math.max(0, col * sw - left), c1 = Math.min(w, col * sw - left + fw);
-        for (let ch = 0; ch < c; ch++, k++) {
-          let best = -Infinity, at = -1;
-          for (let r = r0; r < r1; r++) {
-            let i = ((img * h + r) * w + c0) * c + ch;
-            for (let cc = c0; cc < c1; cc++, i += c) {
-              if (x[i] > best) {
-                best = x[i];
-                at = i;
+        for (let ch = 0; ch < c; ch++) {
+          best[ch] = -Infinity;
+          at[ch] = -1;
+        }
+        for (let r = r0; r < r1; r++) {
+          for (let cc = c0; cc < c1; cc++) {
+            const base = ((img * h + r) * w + cc) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = x[base + ch];
+              if (v > best[ch]) {
+                best[ch] = v;
+                at[ch] = base + ch;
               }
             }
           }
-          if (at >= 0) dx[at] += g[k];
         }
+        for (let ch = 0; ch < c; ch++) if (at[ch] >= 0) dx[at[ch]] += g[k + ch];
       }
     }
   }
   return out;
+}
+
+/** {@link maxPoolGrad} for 2×2 windows with stride 2 that all lie inside x (dx zeroed). */
+function pool2x2Grad(
+  x: Float32Array,
+  g: Float32Array,
+  dx: Float32Array,
+  b: number,
+  h: number,
+  w: number,
+  c: number,
+  p: number,
+  q: number,
+): void {
+  let k = 0;
+  for (let img = 0; img < b; img++) {
+    for (let row = 0; row < p; row++) {
+      for (let col = 0; col < q; col++) {
+        const i00 = ((img * h + 2 * row) * w + 2 * col) * c, i01 = i00 + c;
+        const i10 = i00 + w * c, i11 = i10 + c;
+        for (let ch = 0; ch < c; ch++, k++) {
+          // First largest in the order 00, 01, 10, 11 (strict >, as the cpu backend).
+          let at = i00 + ch, best = x[at];
+          if (!(best > -Infinity)) at = -1, best = -Infinity;
+          if (x[i01 + ch] > best) at = i01 + ch, best = x[at];
+          if (x[i10 + ch] > best) at = i10 + ch, best = x[at];
+          if (x[i11 + ch] > best) at = i11 + ch;
+          if (at >= 0) dx[at] = g[k];
+        }
+      }
+    }
+  }
 }
 
 const KERNELS: Record<string, KernelFn> = {

@@ -1,0 +1,432 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/backend.ts";
+import { registerConvKernels } from "../lib/_conv_kernels.ts";
+import { makeRng } from "../lib/random.ts";
+
+await initBackend("wasm");
+
+type Pad = "same" | "valid";
+
+/** Seeded standard-normal values. */
+function normals(n: number, seed: number): Float32Array {
+  const rng = makeRng(seed);
+  return Float32Array.from({ length: n }, () => rng.normal());
+}
+
+/** Top and left padding and output size of one spatial dimension, as TensorFlow pads. */
+function geometry(size: number, k: number, s: number, pad: Pad): [number, number] {
+  if (pad === "valid") return [0, Math.ceil((size - k + 1) / s)];
+  const out = Math.ceil(size / s);
+  return [Math.floor(Math.max(0, (out - 1) * s + k - size) / 2), out];
+}
+
+/**
+ * The filter gradient by its formula, in double precision, with Σ|terms| per entry (the
+ * scale of float32 rounding): dW[i, j, c, o] = Σ_{b, p, q} x[b, p·s + i − top, q·s + j − left,
+ * c] · dy[b, p, q, o].
+ */
+function filterGradByFormula(
+  x: Float32Array,
+  xShape: number[],
+  dy: Float32Array,
+  k: number,
+  o: number,
+  s: number,
+  pad: Pad,
+): { dw: Float64Array; scale: Float64Array } {
+  const [b, h, w, c] = xShape;
+  const [top, p] = geometry(h, k, s, pad);
+  const [left, q] = geometry(w, k, s, pad);
+  const dw = new Float64Array(k * k * c * o), scale = new Float64Array(k * k * c * o);
+  for (let n = 0; n < b; n++) {
+    for (let pr = 0; pr < p; pr++) {
+      for (let qc = 0; qc < q; qc++) {
+        const g = ((n * p + pr) * q + qc) * o;
+        for (let i = 0; i < k; i++) {
+          const r = pr * s + i - top;
+          if (r < 0 || r >= h) continue;
+          for (let j = 0; j < k; j++) {
+            const col = qc * s + j - left;
+            if (col < 0 || col >= w) continue;
+            const xi = ((n * h + r) * w + col) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const xv = x[xi + ch], at = ((i * k + j) * c + ch) * o;
+              for (let oc = 0; oc < o; oc++) {
+                const t = xv * dy[g + oc];
+                dw[at + oc] += t;
+                scale[at + oc] += Math.abs(t);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { dw, scale };
+}
+
+/** The input gradient by its formula: dx[b, r, col, c] = Σ dy[b, p, q, o] · w[i, j, c, o]. */
+function inputGradByFormula(
+  dy: Float32Array,
+  filter: Float32Array,
+  xShape: number[],
+  k: number,
+  o: number,
+  s: number,
+  pad: Pad,
+): { dx: Float64Array; scale: Float64Array } {
+  const [b, h, w, c] = xShape;
+  const [top, p] = geometry(h, k, s, pad);
+  const [left, q] = geometry(w, k, s, pad);
+  const dx = new Float64Array(b * h * w * c), scale = new Float64Array(b * h * w * c);
+  for (let n = 0; n < b; n++) {
+    for (let pr = 0; pr < p; pr++) {
+      for (let qc = 0; qc < q; qc++) {
+        const g = ((n * p + pr) * q + qc) * o;
+        for (let i = 0; i < k; i++) {
+          const r = pr * s + i - top;
+          if (r < 0 || r >= h) continue;
+          for (let j = 0; j < k; j++) {
+            const col = qc * s + j - left;
+            if (col < 0 || col >= w) continue;
+            const xi = ((n * h + r) * w + col) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const at = ((i * k + j) * c + ch) * o;
+              for (let oc = 0; oc < o; oc++) {
+                const t = dy[g + oc] * filter[at + oc];
+                dx[xi + ch] += t;
+                scale[xi + ch] += Math.abs(t);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { dx, scale };
+}
+
+/** Asserts |actual − expected| ≤ tol · (Σ|terms| + 1e-30) entry by entry. */
+function assertWithinRounding(
+  actual: ArrayLike<number>,
+  expected: Float64Array,
+  scale: Float64Array,
+  tol: number,
+  what: string,
+): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    assert.ok(
+      err <= tol * scale[i] + 1e-30,
+      `${what}[${i}]: ${actual[i]} vs ${expected[i]} (Σ|terms| ${scale[i]})`,
+    );
+  }
+}
+
+/** Float32 rounding of a sum of n terms stays well under n·2⁻²⁴ of Σ|terms|; 1e-5 is ample. */
+const TOL = 1e-5;
+
+const CASES: { batch: number; x: number[]; o: number }[] = [];
+for (const batch of [1, 64]) {
+  CASES.push({ batch, x: [28, 28, 1], o: 16 }, { batch, x: [14, 14, 16], o: 32 });
+}
+
+Deno.test("Conv2DBackpropFilter on wasm equals its formula for batch 1 and 64, kernel 3 and 5, stride 1 and 2, same and valid", () => {
+  let seed = 1;
+  for (const { batch, x: [h, w, c], o } of CASES) {
+    for (const k of [3, 5]) {
+      for (const s of [1, 2]) {
+        for (const pad of ["same", "valid"] as const) {
+          const what = `x [${batch}, ${h}, ${w}, ${c}], ${k}×${k}×${o}, stride ${s}, ${pad}`;
+          const xShape = [batch, h, w, c];
+          const [, p] = geometry(h, k, s, pad), [, q] = geometry(w, k, s, pad);
+          const xv = normals(batch * h * w * c, seed++);
+          const dyv = normals(batch * p * q * o, seed++);
+          // The gradient of Σ conv2d(x, w) ⊙ dy with respect to w is the filter gradient for dy.
+          const got = tf.tidy(() => {
+            const x = tf.tensor4d(xv, xShape as [number, number, number, number]);
+            const dy = tf.tensor4d(dyv, [batch, p, q, o]);
+            const grad = tf.grad((w: tf.Tensor) =>
+              tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, s, pad), dy))
+            );
+            return grad(tf.zeros([k, k, c, o])).dataSync();
+          });
+          const { dw, scale } = filterGradByFormula(xv, xShape, dyv, k, o, s, pad);
+          assertWithinRounding(got, dw, scale, TOL, what);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("Conv2DBackpropInput on wasm equals its formula for the same shapes", () => {
+  let seed = 1000;
+  for (const { batch, x: [h, w, c], o } of CASES) {
+    for (const k of [3, 5]) {
+      for (const s of [1, 2]) {
+        for (const pad of ["same", "valid"] as const) {
+          const what = `x [${batch}, ${h}, ${w}, ${c}], ${k}×${k}×${o}, stride ${s}, ${pad}`;
+          const xShape = [batch, h, w, c] as [number, number, number, number];
+          const [, p] = geometry(h, k, s, pad), [, q] = geometry(w, k, s, pad);
+          const wv = normals(k * k * c * o, seed++);
+          const dyv = normals(batch * p * q * o, seed++);
+          const got = tf.tidy(() =>
+            tf.conv2dTranspose(
+              tf.tensor4d(dyv, [batch, p, q, o]),
+              tf.tensor4d(wv, [k, k, c, o]),
+              xShape,
+              s,
+              pad,
+            ).dataSync()
+          );
+          const { dx, scale } = inputGradByFormula(dyv, wv, xShape, k, o, s, pad);
+          assertWithinRounding(got, dx, scale, TOL, what);
+        }
+      }
+    }
+  }
+});
+
+/** Runs `f` on the cpu backend and returns to wasm. */
+async function onCpu<T>(f: () => T): Promise<T> {
+  await tf.setBackend("cpu");
+  try {
+    return f();
+  } finally {
+    await tf.setBackend("wasm");
+  }
+}
+
+Deno.test("conv2d gradients on wasm equal the cpu backend's for rectangular inputs and explicit padding", async () => {
+  const cases: [
+    number[],
+    number[],
+    number | [number, number],
+    tf.backend_util.ExplicitPadding | number,
+  ][] = [
+    [[2, 9, 7, 3], [5, 3, 3, 4], [2, 1], [[0, 0], [2, 1], [0, 1], [0, 0]]],
+    [[3, 8, 11, 2], [3, 3, 2, 5], 2, 1], // numeric padding: tfjs sizes both axes by the first stride
+    [[1, 6, 6, 2], [3, 3, 2, 2], 1, 3], // padding above the filter size: tfjs's own kernel
+  ];
+  let seed = 2000;
+  for (const [xShape, fShape, strides, pad] of cases) {
+    const xv = normals(xShape.reduce((a, b) => a * b), seed++);
+    const fv = normals(fShape.reduce((a, b) => a * b), seed++);
+    const grads = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, xShape as [number, number, number, number]);
+        const f = tf.tensor4d(fv, fShape as [number, number, number, number]);
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad)))
+        );
+        return g([x, f]).map((t) => Array.from(t.dataSync()));
+      });
+    const wasmGrads = grads();
+    const cpuGrads = await onCpu(grads);
+    for (const [i, name] of ["dx", "dW"].entries()) {
+      const ref = cpuGrads[i], got = wasmGrads[i];
+      const top = Math.max(...ref.map(Math.abs));
+      ref.forEach((v, j) =>
+        assert.ok(
+          Math.abs(got[j] - v) <= 1e-5 * top,
+          `${name} of ${JSON.stringify([xShape, fShape, strides, pad])}[${j}]: ${got[j]} vs ${v}`,
+        )
+      );
+    }
+  }
+});
+
+Deno.test("MaxPoolGrad on wasm equals the cpu backend's, also for windows of negative values and ties", async () => {
+  const cases: [number[], number, number, Pad][] = [
+    [[2, 6, 6, 3], 2, 2, "valid"],
+    [[2, 7, 7, 3], 3, 2, "same"],
+    [[2, 7, 5, 3], 3, 1, "same"],
+    [[1, 5, 5, 2], 2, 1, "valid"],
+    [[2, 7, 9, 4], 2, 2, "valid"], // odd sizes: the last row and column belong to no window
+  ];
+  let seed = 3000;
+  for (const [shape, size, stride, pad] of cases) {
+    // Negative values (tfjs-wasm's own kernel passes no gradient for windows ≤ 0) and ties.
+    const xv = normals(shape.reduce((a, b) => a * b), seed++).map((v) =>
+      v > 1 ? 1 : Math.round(v * 4) / 4 - 1
+    );
+    const grad = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, shape as [number, number, number, number]);
+        const g = tf.grad((a: tf.Tensor) => {
+          const y = tf.maxPool(a as tf.Tensor4D, size, stride, pad);
+          return tf.sum(tf.mul(y, tf.range(1, y.size + 1).reshape(y.shape)));
+        });
+        return Array.from(g(x).dataSync());
+      });
+    assert.deepEqual(grad(), await onCpu(grad), JSON.stringify([shape, size, stride, pad]));
+  }
+});
+
+Deno.test("matMul gradients (transpose flags) on wasm equal the cpu backend's", async () => {
+  const av = normals(7 * 300, 4000), bv = normals(300 * 5, 4001);
+  const grads = () =>
+    tf.tidy(() => {
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D)))
+      );
+      const out = g([tf.tensor2d(av, [7, 300]), tf.tensor2d(bv, [300, 5])]);
+      const flags = [[false, true], [true, false], [true, true]] as const;
+      const direct = flags.map(([ta, tb]) =>
+        tf.matMul(
+          ta ? tf.tensor2d(av, [300, 7]) : tf.tensor2d(av, [7, 300]),
+          tb ? tf.tensor2d(bv, [5, 300]) : tf.tensor2d(bv, [300, 5]),
+          ta,
+          tb,
+        )
+      );
+      return [...out, ...direct].map((t) => Array.from(t.dataSync()));
+    });
+  const got = grads(), want = await onCpu(grads);
+  got.forEach((g, i) => {
+    const top = Math.max(...want[i].map(Math.abs));
+    g.forEach((v, j) => assert.ok(Math.abs(v - want[i][j]) <= 1e-5 * top, `${i}[${j}]`));
+  });
+});
+
+/** conv → relu → maxpool → conv → relu → maxpool → flatten → dense relu → dense softmax. */
+function smallCnn(seed: number): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [12, 12, 1],
+        filters: 4,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: tf.initializers.glorotUniform({ seed }),
+      }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({
+        filters: 6,
+        kernelSize: 3,
+        strides: 1,
+        padding: "valid",
+        activation: "relu",
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+      }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({
+        units: 8,
+        activation: "relu",
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }),
+      }),
+      tf.layers.dense({
+        units: 3,
+        activation: "softmax",
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 3 }),
+      }),
+    ],
+  });
+}
+
+Deno.test("a small CNN's gradients (tf.variableGrads) agree between wasm and cpu", async () => {
+  const xv = normals(8 * 12 * 12, 5000);
+  const labels = Array.from({ length: 8 }, (_, i) => i % 3);
+  const grads = () => {
+    const model = smallCnn(7);
+    try {
+      return tf.tidy(() => {
+        const x = tf.tensor4d(xv, [8, 12, 12, 1]);
+        const y = tf.oneHot(tf.tensor1d(labels, "int32"), 3);
+        const { grads } = tf.variableGrads(() =>
+          tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor)
+        );
+        return Object.values(grads).map((g) => Array.from(g.dataSync()));
+      });
+    } finally {
+      model.dispose();
+    }
+  };
+  const got = grads(), want = await onCpu(grads);
+  assert.equal(got.length, 8);
+  got.forEach((g, i) => {
+    const top = Math.max(...want[i].map(Math.abs));
+    assert.ok(top > 0, `gradient ${i} is not all zero`);
+    g.forEach((v, j) => assert.ok(Math.abs(v - want[i][j]) <= 1e-4 * top, `${i}[${j}]`));
+  });
+});
+
+Deno.test("training a CNN on wasm leaks no tensors and no backend buffers", () => {
+  const model = smallCnn(11);
+  const optimizer = tf.train.adam(1e-3);
+  const x = tf.tensor4d(normals(16 * 12 * 12, 6000), [16, 12, 12, 1]);
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 3), "int32"), 3);
+  const step = () =>
+    tf.tidy(() => {
+      optimizer.minimize(() =>
+        tf.losses.softmaxCrossEntropy(
+          y,
+          model.apply(x, { training: true }) as tf.Tensor,
+        ) as tf.Scalar
+      );
+    });
+  step(); // creates the optimizer's slots
+  const tensors = tf.memory().numTensors;
+  const buffers = tf.engine().backend.numDataIds();
+  for (let i = 0; i < 3; i++) step();
+  assert.equal(tf.memory().numTensors, tensors);
+  assert.equal(tf.engine().backend.numDataIds(), buffers);
+  tf.dispose([x, y]);
+  optimizer.dispose();
+  model.dispose();
+});
+
+Deno.test("the conv kernels reject what they do not support with a clear error", () => {
+  tf.tidy(() => {
+    const x = tf.zeros([1, 5, 5, 2]), dy = tf.zeros([1, 5, 5, 3]);
+    assert.throws(
+      () =>
+        tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+          strides: 1,
+          pad: "same",
+          dataFormat: "NCHW",
+          filterShape: [3, 3, 2, 3],
+        }),
+      (e: Error) =>
+        e instanceof RangeError &&
+        e.message ===
+          'Conv2DBackpropFilter on the wasm backend supports dataFormat "NHWC" only, got "NCHW"',
+    );
+    assert.throws(
+      () =>
+        tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: tf.zeros([1, 4, 4, 3]) }, {
+          strides: 1,
+          pad: "same",
+          dataFormat: "NHWC",
+          filterShape: [3, 3, 2, 3],
+        }),
+      /Conv2DBackpropFilter: dy must have shape \[1, 5, 5, 3\] for these strides and padding, got \[1, 4, 4, 3\]/,
+    );
+    assert.throws(
+      () =>
+        tf.engine().runKernel("Conv2DBackpropInput", {
+          dy,
+          filter: tf.zeros([3, 3, 2, 3], "int32"),
+        }, {
+          strides: 1,
+          pad: "same",
+          dataFormat: "NHWC",
+          inputShape: [1, 5, 5, 2],
+        }),
+      /Conv2DBackpropInput on the wasm backend needs float32 filter, got int32/,
+    );
+  });
+});
+
+Deno.test("registerConvKernels() is idempotent and initBackend() registers the filter gradient", () => {
+  const names = ["Conv2DBackpropFilter", "Conv2DBackpropInput", "BatchMatMul", "MaxPoolGrad"];
+  const before = names.map((n) => tf.getKernel(n, "wasm"));
+  assert.ok(before.every((k) => k !== undefined));
+  registerConvKernels();
+  registerConvKernels();
+  assert.deepEqual(names.map((n) => tf.getKernel(n, "wasm")), before);
+});
