@@ -72,7 +72,7 @@ export interface FitSettings {
   callbacks: Callback[];
   /** Shuffle before every epoch. */
   shuffle: boolean;
-  /** Seed of the shuffles and dropout masks. */
+  /** Seed of the shuffles, the dropout masks and `augment`'s seeds. */
   seed: number;
   /** Record every update in `history.batches`. */
   recordBatches: boolean;

@@ -131,7 +131,7 @@ export interface FitOptions {
   callbacks?: Callback[];
   /** Shuffle the examples before every epoch. @default true */
   shuffle?: boolean;
-  /** Seed of the shuffles and dropout masks. @default the next seed of lib's global stream */
+  /** Seed of the shuffles, the dropout masks and `augment`'s seeds. @default the next seed of lib's global stream */
   seed?: number;
   /**
    * Live progress: "line" or "chart" (see `setProgressFactory`), false for none, "auto" for a
