@@ -13,11 +13,14 @@ import { makeRng } from "../lib/random.ts";
 import { type BatchAugmenter, fit, type FitOptions, type TensorData } from "../lib/train.ts";
 import { assertClose } from "./_assert_close.ts";
 
-// Training a conv layer needs the filter gradient (Conv2DBackpropFilter); until the wasm
-// backend has it, these tests train on the cpu backend.
 await initBackend("wasm");
-if (tf.getKernel("Conv2DBackpropFilter", "wasm") === undefined) await initBackend("cpu");
-console.log(`train_images_test: ${tf.getBackend()} backend`);
+
+Deno.test("the wasm backend has the conv gradients that training a cnn needs", () => {
+  assert.equal(tf.getBackend(), "wasm");
+  for (const kernel of ["Conv2DBackpropFilter", "Conv2DBackpropInput", "MaxPoolGrad"]) {
+    assert.ok(tf.getKernel(kernel, "wasm") !== undefined, `${kernel} is not registered`);
+  }
+});
 
 /**
  * n 8×8 grey images of one bar each, class 0 a vertical bar, class 1 a horizontal one, at a
