@@ -32,6 +32,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { type SimdKernels, simdKernels } from "./_wasm_simd.ts";
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -190,10 +191,137 @@ function im2colT(backend: BackendWasm, x: Info, info: tf.backend_util.Conv2DInfo
   });
 }
 
+/** lib's SIMD kernels on tfjs-wasm's heap, or undefined where they cannot run. */
+function simd(backend: BackendWasm): SimdKernels | undefined {
+  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  return memory instanceof WebAssembly.Memory ? simdKernels(memory) : undefined;
+}
+
+/** The byte offset of a tensor's values in tfjs-wasm's heap. */
+function ptr(backend: BackendWasm, t: Info): number {
+  return backend.getMemoryOffset(t.dataId);
+}
+
+/** Output rows (or columns) p in [lo, hi) whose filter row i reads inside x (not padding). */
+function validRange(i: number, out: number, size: number, stride: number, pad: number) {
+  const lo = Math.min(out, Math.max(0, Math.ceil((pad - i) / stride)));
+  const hi = Math.max(lo, Math.min(out, Math.floor((size - 1 + pad - i) / stride) + 1));
+  return [lo, hi];
+}
+
+/**
+ * dW by the SIMD kernel straight from x and dy (C a multiple of 4, O of 8): for every image
+ * and filter tap (i, j), dW[i, j] += Σ_{p, q} x[b, p·s + i − top, q·s + j − left, :]ᵀ ⊗
+ * dy[b, p, q, :] over the output positions whose tap reads inside x.
+ */
+function filterGradDirect(
+  backend: BackendWasm,
+  kernels: SimdKernels,
+  x: Info,
+  dy: Info,
+  info: tf.backend_util.Conv2DInfo,
+): Info {
+  const [b, h, w, c] = x.shape;
+  const [, p, q, o] = dy.shape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const out = backend.makeOutput(info.filterShape, "float32");
+  (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+  const xp = ptr(backend, x), dyp = ptr(backend, dy), dwp = ptr(backend, out);
+  for (let img = 0; img < b; img++) {
+    for (let i = 0; i < kh; i++) {
+      const [pLo, pHi] = validRange(i, p, h, sh, top);
+      for (let j = 0; j < kw; j++) {
+        const [qLo, qHi] = validRange(j, q, w, sw, left);
+        if (pHi <= pLo || qHi <= qLo) continue;
+        kernels.gemm(
+          xp + 4 * (((img * h + pLo * sh + i - top) * w + qLo * sw + j - left) * c),
+          4 * sw * c,
+          4 * sh * w * c,
+          dyp + 4 * (((img * p + pLo) * q + qLo) * o),
+          4 * o,
+          4 * q * o,
+          dwp + 4 * ((i * kw + j) * c * o),
+          4 * o,
+          qHi - qLo,
+          pHi - pLo,
+          c / 4,
+          o / 8,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * dW by the SIMD kernel for any C (O a multiple of 8), from a zero-padded copy of x: for
+ * every image and filter row i, the kW·C values x[b, p·s + i, q·s : q·s + kW, :] of output
+ * position (p, q) lie side by side, and serve as one row of length kW·C (rounded up to a
+ * multiple of 4; the extra columns are computed and dropped): acc[i] += Σ_{p, q} rowᵀ ⊗
+ * dy[b, p, q, :].
+ */
+function filterGradRows(
+  backend: BackendWasm,
+  kernels: SimdKernels,
+  x: Info,
+  dy: Info,
+  info: tf.backend_util.Conv2DInfo,
+): Info {
+  const [b, h, w, c] = x.shape;
+  const [, p, q, o] = dy.shape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const hp = Math.max(h + top, (p - 1) * sh + kh), wp = Math.max(w + left, (q - 1) * sw + kw);
+  const rowLen = kw * c, m = Math.ceil(rowLen / 4) * 4;
+  return scoped(backend, (temp) => {
+    // The kernel reads up to m − rowLen floats past the last row: 4 spare floats.
+    const xPad = temp(backend.makeOutput([b * hp * wp * c + 4], "float32"));
+    const acc = temp(backend.makeOutput([kh, m, o], "float32"));
+    const out = backend.makeOutput(info.filterShape, "float32");
+    const src = backend.typedArrayFromHeap(x) as Float32Array;
+    const dst = backend.typedArrayFromHeap(xPad) as Float32Array;
+    dst.fill(0);
+    for (let img = 0; img < b; img++) {
+      for (let r = 0; r < h; r++) {
+        const from = (img * h + r) * w * c;
+        dst.set(src.subarray(from, from + w * c), ((img * hp + r + top) * wp + left) * c);
+      }
+    }
+    (backend.typedArrayFromHeap(acc) as Float32Array).fill(0);
+    const xpp = ptr(backend, xPad), dyp = ptr(backend, dy), accp = ptr(backend, acc);
+    for (let img = 0; img < b; img++) {
+      for (let i = 0; i < kh; i++) {
+        kernels.gemm(
+          xpp + 4 * ((img * hp + i) * wp * c),
+          4 * sw * c,
+          4 * sh * wp * c,
+          dyp + 4 * (img * p * q * o),
+          4 * o,
+          4 * q * o,
+          accp + 4 * (i * m * o),
+          4 * o,
+          q,
+          p,
+          m / 4,
+          o / 8,
+        );
+      }
+    }
+    const sums = backend.typedArrayFromHeap(acc) as Float32Array;
+    const dw = backend.typedArrayFromHeap(out) as Float32Array;
+    for (let i = 0; i < kh; i++) {
+      dw.set(sums.subarray(i * m * o, (i * m + rowLen) * o), i * rowLen * o);
+    }
+    return out;
+  });
+}
+
 /**
  * Conv2DBackpropFilter: dW[i, j, c, o] = Σ_{b, p, q} x[b, p·s + i − top, q·s + j − left, c] ·
- * dy[b, p, q, o], as one XNNPACK matMul of the transposed im2col matrix of x,
- * [kH·kW·C, B·P·Q], with dy seen as [B·P·Q, O].
+ * dy[b, p, q, o]. With O a multiple of 8, lib's SIMD kernel computes it in place (straight
+ * from x when C is a multiple of 4, else from a zero-padded copy of x); otherwise one XNNPACK matMul of
+ * the transposed im2col matrix of x, [kH·kW·C, B·P·Q], with dy seen as [B·P·Q, O].
  */
 function backpropFilter(
   args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs },
@@ -204,6 +332,9 @@ function backpropFilter(
   const info = convInfo(x.shape, attrs.filterShape, attrs);
   checkDyShape("Conv2DBackpropFilter", dy, info);
   const [b, p, q, o] = dy.shape;
+  const kernels = o % 8 === 0 ? simd(backend) : undefined;
+  if (kernels && x.shape[3] % 4 === 0) return filterGradDirect(backend, kernels, x, dy, info);
+  if (kernels) return filterGradRows(backend, kernels, x, dy, info);
   return scoped(backend, (temp) => {
     const colsT = temp(im2colT(backend, x, info));
     const dy2d = { dataId: dy.dataId, shape: [b * p * q, o], dtype: dy.dtype };
@@ -360,7 +491,16 @@ function maxPoolGrad(
     fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && p * 2 <= h &&
     q * 2 <= w
   ) {
-    pool2x2Grad(x, g, dx, b, h, w, c, p, q);
+    const kernels = c % 4 === 0 ? simd(backend) : undefined;
+    if (!kernels) {
+      pool2x2Grad(x, g, dx, b, h, w, c, p, q);
+      return out;
+    }
+    const xp = ptr(backend, input), dyp = ptr(backend, dy), dxp = ptr(backend, out);
+    for (let img = 0; img < b; img++) {
+      const at = 4 * img * h * w * c;
+      kernels.pool2(xp + at, dyp + 4 * img * p * q * c, dxp + at, p, q, c / 4, 4 * w * c);
+    }
     return out;
   }
   // Channels innermost: the running maximum of every channel of one window at a time.

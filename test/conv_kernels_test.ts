@@ -209,6 +209,8 @@ Deno.test("conv2d gradients on wasm equal the cpu backend's for rectangular inpu
     [[2, 9, 7, 3], [5, 3, 3, 4], [2, 1], [[0, 0], [2, 1], [0, 1], [0, 0]]],
     [[3, 8, 11, 2], [3, 3, 2, 5], 2, 1], // numeric padding: tfjs sizes both axes by the first stride
     [[1, 6, 6, 2], [3, 3, 2, 2], 1, 3], // padding above the filter size: tfjs's own kernel
+    [[2, 9, 8, 3], [3, 2, 3, 8], [2, 1], [[0, 0], [1, 0], [1, 1], [0, 0]]], // SIMD, C = 3
+    [[2, 9, 8, 4], [2, 3, 4, 16], [1, 2], [[0, 0], [0, 1], [2, 0], [0, 0]]], // SIMD, C = 4
   ];
   let seed = 2000;
   for (const [xShape, fShape, strides, pad] of cases) {
@@ -245,6 +247,7 @@ Deno.test("MaxPoolGrad on wasm equals the cpu backend's, also for windows of neg
     [[2, 7, 5, 3], 3, 1, "same"],
     [[1, 5, 5, 2], 2, 1, "valid"],
     [[2, 7, 9, 4], 2, 2, "valid"], // odd sizes: the last row and column belong to no window
+    [[2, 8, 6, 3], 2, 2, "valid"], // 2×2 windows, C not a multiple of 4: the JavaScript loop
   ];
   let seed = 3000;
   for (const [shape, size, stride, pad] of cases) {
