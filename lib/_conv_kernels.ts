@@ -51,6 +51,9 @@ interface Base {
   batchMatMul: KernelFn;
   backpropInput: KernelFn;
   maxPoolGrad: KernelFn;
+  identity: KernelFn;
+  sum: KernelFn;
+  add: KernelFn;
 }
 
 let base: Base | undefined;
@@ -74,6 +77,9 @@ function baseKernels(): Base {
     batchMatMul: fn("BatchMatMul"),
     backpropInput: fn("Conv2DBackpropInput"),
     maxPoolGrad: fn("MaxPoolGrad"),
+    identity: fn("Identity"),
+    sum: fn("Sum"),
+    add: fn("Add"),
   };
   return base;
 }
@@ -436,6 +442,11 @@ function batchMatMul(
   ) {
     return baseKernels().batchMatMul(args);
   }
+  const kernels = transposeA && !transposeB ? simd(backend) : undefined;
+  if (kernels) {
+    const [k, m] = a.shape.slice(-2), n = b.shape[b.shape.length - 1];
+    if (m % 4 === 0 && n % 8 === 0) return productTN(backend, kernels, a, b, k, m, n);
+  }
   const flip = (t: Info) => {
     const perm = t.shape.map((_, i) => i);
     const r = perm.length;
@@ -448,6 +459,104 @@ function batchMatMul(
       backend,
       attrs: { ...attrs, transposeA: false, transposeB: false },
     }));
+}
+
+/** Rows of the reduction per call of the SIMD kernel in {@link productTN}: operands stay in cache. */
+const K_CHUNK = 256;
+
+/** aᵀ·b for a [K, M] and b [K, N] (M a multiple of 4, N of 8) by the SIMD kernel. */
+function productTN(
+  backend: BackendWasm,
+  kernels: SimdKernels,
+  a: Info,
+  b: Info,
+  k: number,
+  m: number,
+  n: number,
+): Info {
+  const rank = Math.max(a.shape.length, b.shape.length);
+  const out = backend.makeOutput([...Array(rank - 2).fill(1), m, n], "float32");
+  (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+  const ap = ptr(backend, a), bp = ptr(backend, b), op = ptr(backend, out);
+  for (let start = 0; start < k; start += K_CHUNK) {
+    const rows = Math.min(K_CHUNK, k - start);
+    kernels.gemm(
+      ap + 4 * start * m,
+      4 * m,
+      0,
+      bp + 4 * start * n,
+      4 * n,
+      0,
+      op,
+      4 * n,
+      rows,
+      1,
+      m / 4,
+      n / 8,
+    );
+  }
+  return out;
+}
+
+/**
+ * Identity (what tfjs's engine runs to keep every tensor a gradient needs): shares the
+ * values, as the cpu backend does, instead of tfjs-wasm's copy (tfjs never writes into a
+ * tensor's values after creating it).
+ */
+function identity(
+  args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs },
+): Info {
+  const { inputs: { x }, backend } = args;
+  if (x.dtype === "string") return baseKernels().identity(args);
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * Sum over every axis but the last (bias gradients) of float32 values with a multiple of 4
+ * channels: the SIMD kernel adds the rows in order, which is the order and result of
+ * tfjs-wasm's Sum, without its transpose. Other sums: tfjs's kernel.
+ */
+function sum(args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs }): Info {
+  const { inputs: { x }, backend, attrs } = args;
+  const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
+  const rank = x.shape.length, c = x.shape[rank - 1];
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((u, v) => u - v);
+  const leading = rank >= 2 && axes.length === rank - 1 && axes.every((d, i) => d === i);
+  const kernels = leading && x.dtype === "float32" && c % 4 === 0 && c > 0
+    ? simd(backend)
+    : undefined;
+  const rows = x.shape.slice(0, -1).reduce((u, v) => u * v, 1);
+  if (!kernels || rows === 0) return baseKernels().sum(args);
+  const out = backend.makeOutput(keepDims ? [...Array(rank - 1).fill(1), c] : [c], "float32");
+  kernels.colSum(ptr(backend, x), ptr(backend, out), rows, c / 4);
+  return out;
+}
+
+/**
+ * Add of a float32 bias (shape [C] or [1, …, 1, C], C a multiple of 4) to every row of x
+ * [..., C], as a Conv2D or Dense layer adds its bias while gradients are recorded: the SIMD
+ * kernel instead of tfjs-wasm's broadcasting loop (the same sums). Other adds: tfjs's kernel.
+ */
+function add(args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs }): Info {
+  const { inputs: { a, b }, backend } = args;
+  const isBias = (v: Info, x: Info) => {
+    const c = x.shape[x.shape.length - 1];
+    return v.shape.length <= x.shape.length && v.shape.length >= 1 &&
+      v.shape[v.shape.length - 1] === c && v.shape.slice(0, -1).every((d) => d === 1) &&
+      x.shape.length >= 2 && c % 4 === 0 && c > 0;
+  };
+  const [x, bias] = isBias(b, a) ? [a, b] : isBias(a, b) ? [b, a] : [undefined, undefined];
+  const kernels = x && x.dtype === "float32" && bias.dtype === "float32"
+    ? simd(backend)
+    : undefined;
+  if (!x || !kernels) return baseKernels().add(args);
+  const c = x.shape[x.shape.length - 1], rows = x.shape.slice(0, -1).reduce((u, v) => u * v, 1);
+  const out = backend.makeOutput(x.shape, "float32");
+  if (rows > 0) {
+    kernels.addRows(ptr(backend, x), ptr(backend, bias), ptr(backend, out), rows, c / 4);
+  }
+  return out;
 }
 
 /**
@@ -571,6 +680,9 @@ const KERNELS: Record<string, KernelFn> = {
   Conv2DBackpropInput: backpropInput,
   BatchMatMul: batchMatMul,
   MaxPoolGrad: maxPoolGrad,
+  Identity: identity,
+  Sum: sum,
+  Add: add,
 };
 
 /**

@@ -1,8 +1,9 @@
 /**
- * Two small WebAssembly SIMD kernels that work in place on tfjs-wasm's heap, for the
- * convolution gradients of `_conv_kernels.ts`: a float32 matrix product that accumulates
- * Aᵀ·B over strided rows (the filter gradient, straight from x and dy, without an im2col copy
- * or XNNPACK's weight packing), and the gradient of 2×2 max pooling with stride 2.
+ * Small WebAssembly SIMD kernels that work in place on tfjs-wasm's heap, for the convolution
+ * training of `_conv_kernels.ts`: a float32 matrix product that accumulates Aᵀ·B over strided
+ * rows (the filter gradient, straight from x and dy, without an im2col copy or XNNPACK's
+ * weight packing), the gradient of 2×2 max pooling with stride 2, column sums (bias
+ * gradients) and a bias added to every row.
  *
  * Why: XNNPACK's matMul packs its right operand before every product with new weights, at
  * about 3.5 ns a float, and a filter gradient's operands are both new on every step; a
@@ -326,12 +327,75 @@ function poolBody(): { params: number; locals: [number, number][]; code: number[
   };
 }
 
-/** The module's bytes: imports env.memory, exports gemm and pool2. */
+/**
+ * colSum(x, out, rows, c4): out[0:C] = Σ_r x[r, 0:C] (C = 4·c4), summed row after row in
+ * float32 (the order, and so the result, of tfjs-wasm's Sum after its transpose).
+ */
+function colSumBody(): { params: number; locals: [number, number][]; code: number[] } {
+  const [x, out, rows, c4] = [0, 1, 2, 3];
+  const [r, ch, o] = [4, 5, 6];
+  const zero = [
+    ...get(out),
+    ...set(o),
+    ...forUp(ch, c4, [
+      ...get(o),
+      0xfd,
+      ...uleb(12), // v128.const 0
+      ...Array(16).fill(0),
+      ...store(0),
+      ...inc(o, i32(16)),
+    ]),
+  ];
+  const add = [
+    ...get(out),
+    ...set(o),
+    ...forUp(ch, c4, [
+      ...get(o),
+      ...get(o),
+      ...load(0),
+      ...get(x),
+      ...load(0),
+      ...F32X4_ADD,
+      ...store(0),
+      ...inc(o, i32(16)),
+      ...inc(x, i32(16)),
+    ]),
+  ];
+  return { params: 4, locals: [[3, I32]], code: [...zero, ...forUp(r, rows, add)] };
+}
+
+/** addRows(x, bias, out, rows, c4): out[r, 0:C] = x[r, 0:C] + bias[0:C] (C = 4·c4). */
+function addRowsBody(): { params: number; locals: [number, number][]; code: number[] } {
+  const [x, bias, out, rows, c4] = [0, 1, 2, 3, 4];
+  const [r, ch, bp] = [5, 6, 7];
+  const row = [
+    ...get(bias),
+    ...set(bp),
+    ...forUp(ch, c4, [
+      ...get(out),
+      ...get(x),
+      ...load(0),
+      ...get(bp),
+      ...load(0),
+      ...F32X4_ADD,
+      ...store(0),
+      ...inc(out, i32(16)),
+      ...inc(x, i32(16)),
+      ...inc(bp, i32(16)),
+    ]),
+  ];
+  return { params: 5, locals: [[3, I32]], code: forUp(r, rows, row) };
+}
+
+/** The module's bytes: imports env.memory, exports the kernels of {@link SimdKernels}. */
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const funcs = [gemmBody(), poolBody()];
+  const funcs = [gemmBody(), poolBody(), colSumBody(), addRowsBody()];
   const types = funcs.map((f) => [0x60, ...vec(Array(f.params).fill([I32])), 0]);
   const imports = [[...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(0)]];
-  const exports = ["gemm", "pool2"].map((n, i) => [...name(n), 0x00, ...uleb(i)]);
+  const exports = ["gemm", "pool2", "colSum", "addRows"].map((
+    n,
+    i,
+  ) => [...name(n), 0x00, ...uleb(i)]);
   const bodies = funcs.map((f) => {
     const body = [...vec(f.locals.map(([n, t]) => [...uleb(n), t])), ...f.code, ...END];
     return [...uleb(body.length), ...body];
@@ -370,6 +434,8 @@ export interface SimdKernels {
     n8: number,
   ): void;
   pool2(x: number, dy: number, dx: number, p: number, q: number, c4: number, xRow: number): void;
+  colSum(x: number, out: number, rows: number, c4: number): void;
+  addRows(x: number, bias: number, out: number, rows: number, c4: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
