@@ -294,6 +294,85 @@ Deno.test("matMul gradients (transpose flags) on wasm equal the cpu backend's", 
   });
 });
 
+Deno.test("matMul with transposeA of multiples of 4 and 8 columns (the SIMD kernel) equals the cpu backend's", async () => {
+  for (const [k, m, n] of [[300, 8, 16], [700, 12, 8], [64, 32, 64]]) {
+    const av = normals(k * m, 4100 + k), bv = normals(k * n, 4200 + k);
+    const product = () =>
+      tf.tidy(() =>
+        Array.from(
+          tf.matMul(tf.tensor2d(av, [k, m]), tf.tensor2d(bv, [k, n]), true, false).dataSync(),
+        )
+      );
+    const got = product(), want = await onCpu(product);
+    const top = Math.max(...want.map(Math.abs));
+    got.forEach((v, j) =>
+      assert.ok(Math.abs(v - want[j]) <= 1e-5 * top, `[${k}, ${m}, ${n}][${j}]`)
+    );
+  }
+});
+
+/** Row-by-row float32 sums of the columns of [rows, c] values. */
+function float32ColumnSums(values: Float32Array, c: number): Float32Array {
+  const sums = new Float32Array(c);
+  for (let i = 0; i < values.length; i++) sums[i % c] = Math.fround(sums[i % c] + values[i]);
+  return sums;
+}
+
+Deno.test("sums over all axes but the last are the row-by-row float32 sums; other sums are unchanged", async () => {
+  const v = normals(6 * 5 * 4 * 8, 4300).map((x) => x * 1000);
+  const x = tf.tensor4d(v, [6, 5, 4, 8]);
+  const want = Array.from(float32ColumnSums(v, 8));
+  for (const axis of [[0, 1, 2], [2, 0, 1], [-4, -3, -2]]) {
+    assert.deepEqual(Array.from(tf.tidy(() => tf.sum(x, axis).dataSync())), want);
+  }
+  const kept = tf.sum(x, [0, 1, 2], true);
+  assert.deepEqual(kept.shape, [1, 1, 1, 8]);
+  assert.deepEqual(Array.from(kept.dataSync()), want);
+  kept.dispose();
+  // Other reductions and channel counts go to tfjs's kernel: compare with the cpu backend.
+  const others = () =>
+    tf.tidy(() => {
+      const t = tf.tensor4d(v, [6, 5, 4, 8]);
+      return [tf.sum(t, 3), tf.sum(t, [0, 1]), tf.sum(t), tf.sum(t.reshape([40, 6, 4]), [0, 1])]
+        .map((r) => Array.from(r.dataSync()));
+    });
+  const got = others(), cpu = await onCpu(others);
+  got.forEach((g, i) =>
+    g.forEach((u, j) => assert.ok(Math.abs(u - cpu[i][j]) <= 1e-4 * Math.abs(cpu[i][j]) + 1e-3))
+  );
+  x.dispose();
+});
+
+Deno.test("adding a bias to every row gives the float32 sums; other adds are unchanged", () => {
+  const v = normals(3 * 5 * 12, 4400), bv = normals(12, 4401);
+  const want = v.map((u, i) => Math.fround(u + bv[i % 12]));
+  tf.tidy(() => {
+    const x = tf.tensor3d(v, [3, 5, 12]);
+    for (const bias of [tf.tensor1d(bv), tf.tensor3d(bv, [1, 1, 12]), tf.tensor2d(bv, [1, 12])]) {
+      assert.deepEqual(Array.from(tf.add(x, bias).dataSync()), Array.from(want));
+      assert.deepEqual(Array.from(tf.add(bias, x).dataSync()), Array.from(want));
+      assert.deepEqual(tf.add(x, bias).shape, [3, 5, 12]);
+    }
+    // A bias of higher rank broadcasts the result up: tfjs's kernel.
+    const up = tf.add(tf.tensor2d(v.slice(0, 24), [2, 12]), tf.tensor3d(bv, [1, 1, 12]));
+    assert.deepEqual(up.shape, [1, 2, 12]);
+    assert.deepEqual(Array.from(up.dataSync()), Array.from(want.slice(0, 24)));
+    const same = tf.add(tf.tensor1d([1, 2, 3, 4]), tf.tensor1d([10, 20, 30, 40]));
+    assert.deepEqual(Array.from(same.dataSync()), [11, 22, 33, 44]);
+  });
+});
+
+Deno.test("a clone on wasm shares its values and outlives the original", () => {
+  const buffers = tf.engine().backend.numDataIds();
+  const x = tf.tensor2d([[1, 2], [3, 4]]);
+  const y = tf.clone(x);
+  assert.equal(tf.engine().backend.numDataIds(), buffers + 1);
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+  y.dispose();
+  assert.equal(tf.engine().backend.numDataIds(), buffers);
+});
+
 /** conv → relu → maxpool → conv → relu → maxpool → flatten → dense relu → dense softmax. */
 function smallCnn(seed: number): tf.Sequential {
   return tf.sequential({
@@ -426,7 +505,15 @@ Deno.test("the conv kernels reject what they do not support with a clear error",
 });
 
 Deno.test("registerConvKernels() is idempotent and initBackend() registers the filter gradient", () => {
-  const names = ["Conv2DBackpropFilter", "Conv2DBackpropInput", "BatchMatMul", "MaxPoolGrad"];
+  const names = [
+    "Conv2DBackpropFilter",
+    "Conv2DBackpropInput",
+    "BatchMatMul",
+    "MaxPoolGrad",
+    "Identity",
+    "Sum",
+    "Add",
+  ];
   const before = names.map((n) => tf.getKernel(n, "wasm"));
   assert.ok(before.every((k) => k !== undefined));
   registerConvKernels();
