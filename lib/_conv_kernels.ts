@@ -52,6 +52,7 @@ interface Base {
   backpropInput: KernelFn;
   maxPoolGrad: KernelFn;
   identity: KernelFn;
+  cast: KernelFn;
   sum: KernelFn;
   add: KernelFn;
 }
@@ -78,6 +79,7 @@ function baseKernels(): Base {
     backpropInput: fn("Conv2DBackpropInput"),
     maxPoolGrad: fn("MaxPoolGrad"),
     identity: fn("Identity"),
+    cast: fn("Cast"),
     sum: fn("Sum"),
     add: fn("Add"),
   };
@@ -513,6 +515,21 @@ function identity(
 }
 
 /**
+ * Cast: to the dtype a tensor already has (ReLU's gradient casts its float32 step) it shares
+ * the values; to bool it gives v ≠ 0 (tfjs-wasm's own kernel wraps −2 to 254); otherwise
+ * tfjs's kernel.
+ */
+function cast(args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs }): Info {
+  const { inputs: { x }, attrs: { dtype }, backend } = args;
+  if (dtype === x.dtype) return identity(args);
+  if (dtype !== "bool" || x.dtype === "string") return baseKernels().cast(args);
+  const out = backend.makeOutput(x.shape, "bool");
+  const src = backend.typedArrayFromHeap(x), dst = backend.typedArrayFromHeap(out);
+  for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 ? 1 : 0;
+  return out;
+}
+
+/**
  * Sum over every axis but the last (bias gradients) of float32 values with a multiple of 4
  * channels: the SIMD kernel adds the rows in order, which is the order and result of
  * tfjs-wasm's Sum, without its transpose. Other sums: tfjs's kernel.
@@ -681,6 +698,7 @@ const KERNELS: Record<string, KernelFn> = {
   BatchMatMul: batchMatMul,
   MaxPoolGrad: maxPoolGrad,
   Identity: identity,
+  Cast: cast,
   Sum: sum,
   Add: add,
 };

@@ -362,6 +362,18 @@ Deno.test("adding a bias to every row gives the float32 sums; other adds are unc
   });
 });
 
+Deno.test("a cast to the same dtype shares its values; a cast to bool is v ≠ 0", () => {
+  tf.tidy(() => {
+    const x = tf.tensor1d([1.5, -2, 0, NaN]);
+    const buffers = tf.engine().backend.numDataIds();
+    const y = tf.cast(x, "float32");
+    assert.equal(tf.engine().backend.numDataIds(), buffers);
+    assert.deepEqual(Array.from(y.dataSync()), [1.5, -2, 0, NaN]);
+    assert.deepEqual(Array.from(tf.cast(x.slice(0, 3), "int32").dataSync()), [1, -2, 0]);
+    assert.deepEqual(Array.from(tf.cast(x, "bool").dataSync()), [1, 1, 0, 1]); // as cpu: v ≠ 0
+  });
+});
+
 Deno.test("a clone on wasm shares its values and outlives the original", () => {
   const buffers = tf.engine().backend.numDataIds();
   const x = tf.tensor2d([[1, 2], [3, 4]]);
@@ -433,6 +445,55 @@ Deno.test("a small CNN's gradients (tf.variableGrads) agree between wasm and cpu
   got.forEach((g, i) => {
     const top = Math.max(...want[i].map(Math.abs));
     assert.ok(top > 0, `gradient ${i} is not all zero`);
+    g.forEach((v, j) => assert.ok(Math.abs(v - want[i][j]) <= 1e-4 * top, `${i}[${j}]`));
+  });
+});
+
+Deno.test("a CNN with batch norm, average pooling, ELU, a strided conv and global pooling has the cpu backend's gradients on wasm", async () => {
+  const xv = normals(4 * 12 * 12 * 3, 5100);
+  const grads = () => {
+    const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [12, 12, 3],
+          filters: 8,
+          kernelSize: 3,
+          padding: "same",
+          useBias: false,
+          kernelInitializer: init(1),
+        }),
+        tf.layers.batchNormalization(),
+        tf.layers.activation({ activation: "relu" }),
+        tf.layers.averagePooling2d({ poolSize: 2 }),
+        tf.layers.conv2d({
+          filters: 8,
+          kernelSize: 3,
+          strides: 2,
+          activation: "elu",
+          kernelInitializer: init(2),
+        }),
+        tf.layers.globalAveragePooling2d({}),
+        tf.layers.dense({ units: 3, activation: "softmax", kernelInitializer: init(3) }),
+      ],
+    });
+    try {
+      return tf.tidy(() => {
+        const x = tf.tensor4d(xv, [4, 12, 12, 3]);
+        const y = tf.oneHot(tf.tensor1d([0, 1, 2, 1], "int32"), 3);
+        const { grads } = tf.variableGrads(() =>
+          tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor)
+        );
+        return Object.values(grads).map((g) => Array.from(g.dataSync()));
+      });
+    } finally {
+      model.dispose();
+    }
+  };
+  const got = grads(), want = await onCpu(grads);
+  assert.equal(got.length, 7);
+  got.forEach((g, i) => {
+    const top = Math.max(...want[i].map(Math.abs));
     g.forEach((v, j) => assert.ok(Math.abs(v - want[i][j]) <= 1e-4 * top, `${i}[${j}]`));
   });
 });
@@ -511,6 +572,7 @@ Deno.test("registerConvKernels() is idempotent and initBackend() registers the f
     "BatchMatMul",
     "MaxPoolGrad",
     "Identity",
+    "Cast",
     "Sum",
     "Add",
   ];
