@@ -53,6 +53,7 @@ interface Base {
   maxPoolGrad: KernelFn;
   identity: KernelFn;
   cast: KernelFn;
+  gather: KernelFn;
   sum: KernelFn;
   add: KernelFn;
 }
@@ -80,6 +81,7 @@ function baseKernels(): Base {
     maxPoolGrad: fn("MaxPoolGrad"),
     identity: fn("Identity"),
     cast: fn("Cast"),
+    gather: fn("GatherV2"),
     sum: fn("Sum"),
     add: fn("Add"),
   };
@@ -530,6 +532,45 @@ function cast(args: { inputs: Record<string, Info>; backend: BackendWasm; attrs:
 }
 
 /**
+ * GatherV2 without batch dimensions (how `fit` takes its batches): whole slices copied with
+ * `TypedArray.set`; tfjs-wasm's own kernel computes every element's position on its own
+ * (1.6 ms for a batch of 64 images of 28 × 28, against a few µs here). Indices outside
+ * [0, N) throw, as on the cpu backend.
+ */
+function gather(args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs }): Info {
+  const { inputs: { x, indices }, backend, attrs } = args;
+  const { axis, batchDims } = attrs as { axis: number; batchDims?: number };
+  if ((batchDims ?? 0) !== 0 || x.dtype === "string" || indices.dtype !== "int32") {
+    return baseKernels().gather(args);
+  }
+  const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+  const n = x.shape[ax];
+  const outer = x.shape.slice(0, ax).reduce((u, v) => u * v, 1);
+  const inner = x.shape.slice(ax + 1).reduce((u, v) => u * v, 1);
+  const idx = backend.typedArrayFromHeap(indices) as Int32Array;
+  for (let i = 0; i < idx.length; i++) {
+    if (idx[i] < 0 || idx[i] >= n) {
+      throw new RangeError(`GatherV2: the index value ${idx[i]} is not in [0, ${n - 1}]`);
+    }
+  }
+  const out = backend.makeOutput(
+    [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)],
+    x.dtype,
+  );
+  const src = backend.typedArrayFromHeap(x), dst = backend.typedArrayFromHeap(out);
+  const picks = backend.typedArrayFromHeap(indices) as Int32Array;
+  let at = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < picks.length; i++, at += inner) {
+      const from = (o * n + picks[i]) * inner;
+      if (inner >= 16) dst.set(src.subarray(from, from + inner), at);
+      else for (let k = 0; k < inner; k++) dst[at + k] = src[from + k];
+    }
+  }
+  return out;
+}
+
+/**
  * Sum over every axis but the last (bias gradients) of float32 values with a multiple of 4
  * channels: the SIMD kernel adds the rows in order, which is the order and result of
  * tfjs-wasm's Sum, without its transpose. Other sums: tfjs's kernel.
@@ -699,6 +740,7 @@ const KERNELS: Record<string, KernelFn> = {
   MaxPoolGrad: maxPoolGrad,
   Identity: identity,
   Cast: cast,
+  GatherV2: gather,
   Sum: sum,
   Add: add,
 };

@@ -374,6 +374,30 @@ Deno.test("a cast to the same dtype shares its values; a cast to bool is v ≠ 0
   });
 });
 
+Deno.test("gather on wasm picks the same slices as the cpu backend along any axis, and rejects bad indices", async () => {
+  const v = normals(7 * 5 * 20, 4500);
+  const picks = () =>
+    tf.tidy(() => {
+      const x = tf.tensor3d(v, [7, 5, 20]);
+      const i = tf.tensor1d([3, 0, 6, 3], "int32");
+      const i2 = tf.tensor2d([[4, 1], [0, 0]], [2, 2], "int32");
+      return [
+        tf.gather(x, i),
+        tf.gather(x, i2, 1),
+        tf.gather(x, tf.tensor1d([19, 2], "int32"), -1),
+        tf.gather(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"), tf.tensor1d([1], "int32")),
+      ].map((t) => [t.shape, t.dtype, Array.from(t.dataSync())]);
+    });
+  assert.deepEqual(picks(), await onCpu(picks));
+  tf.tidy(() => {
+    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    assert.throws(
+      () => tf.gather(x, tf.tensor1d([2], "int32")),
+      /GatherV2: the index value 2 is not in \[0, 1\]/,
+    );
+  });
+});
+
 Deno.test("a clone on wasm shares its values and outlives the original", () => {
   const buffers = tf.engine().backend.numDataIds();
   const x = tf.tensor2d([[1, 2], [3, 4]]);
@@ -573,6 +597,7 @@ Deno.test("registerConvKernels() is idempotent and initBackend() registers the f
     "MaxPoolGrad",
     "Identity",
     "Cast",
+    "GatherV2",
     "Sum",
     "Add",
   ];
