@@ -431,8 +431,11 @@ function backpropInput(
 }
 
 /**
- * BatchMatMul: when a transpose flag is set on an unbatched product (the only case XNNPACK
- * takes), transpose explicitly and take XNNPACK's plain product; otherwise tfjs's kernel.
+ * BatchMatMul with a transpose flag (the gradients of every Dense layer), unbatched: with M a
+ * multiple of 4 and N of 8, lib's SIMD kernel on aᵀ [K, M] and b [K, N] (transposed
+ * explicitly where needed; no weight packing); otherwise explicit transposes and XNNPACK's
+ * plain product, which tfjs-wasm only takes without transpose flags. Products without
+ * transpose flags (inference with cached packed weights) stay with tfjs's kernel.
  */
 function batchMatMul(
   args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs },
@@ -446,17 +449,28 @@ function batchMatMul(
   ) {
     return baseKernels().batchMatMul(args);
   }
-  const kernels = transposeA && !transposeB ? simd(backend) : undefined;
-  if (kernels) {
-    const [k, m] = a.shape.slice(-2), n = b.shape[b.shape.length - 1];
-    if (m % 4 === 0 && n % 8 === 0) return productTN(backend, kernels, a, b, k, m, n);
-  }
   const flip = (t: Info) => {
     const perm = t.shape.map((_, i) => i);
     const r = perm.length;
     [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
     return transpose(backend, t, perm);
   };
+  const [a0, a1] = a.shape.slice(-2), [b0, b1] = b.shape.slice(-2);
+  const m = transposeA ? a1 : a0, n = transposeB ? b0 : b1, k = transposeA ? a0 : a1;
+  const kernels = m % 4 === 0 && n % 8 === 0 ? simd(backend) : undefined;
+  if (kernels) {
+    // The SIMD kernel takes both operands with the reduction along rows: aᵀ [K, M], b [K, N].
+    return scoped(backend, (temp) =>
+      productTN(
+        backend,
+        kernels,
+        transposeA ? a : temp(flip(a)),
+        transposeB ? temp(flip(b)) : b,
+        k,
+        m,
+        n,
+      ));
+  }
   return scoped(backend, (temp) =>
     baseKernels().batchMatMul({
       inputs: { a: transposeA ? temp(flip(a)) : a, b: transposeB ? temp(flip(b)) : b },

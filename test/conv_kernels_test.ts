@@ -294,20 +294,30 @@ Deno.test("matMul gradients (transpose flags) on wasm equal the cpu backend's", 
   });
 });
 
-Deno.test("matMul with transposeA of multiples of 4 and 8 columns (the SIMD kernel) equals the cpu backend's", async () => {
+Deno.test("matMul with transpose flags and multiples of 4 and 8 columns (the SIMD kernel) equals the cpu backend's", async () => {
+  const flags = [[true, false], [false, true], [true, true]] as const;
   for (const [k, m, n] of [[300, 8, 16], [700, 12, 8], [64, 32, 64]]) {
     const av = normals(k * m, 4100 + k), bv = normals(k * n, 4200 + k);
-    const product = () =>
+    const products = () =>
       tf.tidy(() =>
-        Array.from(
-          tf.matMul(tf.tensor2d(av, [k, m]), tf.tensor2d(bv, [k, n]), true, false).dataSync(),
+        flags.map(([ta, tb]) =>
+          Array.from(
+            tf.matMul(
+              tf.tensor2d(av, ta ? [k, m] : [m, k]),
+              tf.tensor2d(bv, tb ? [n, k] : [k, n]),
+              ta,
+              tb,
+            ).dataSync(),
+          )
         )
       );
-    const got = product(), want = await onCpu(product);
-    const top = Math.max(...want.map(Math.abs));
-    got.forEach((v, j) =>
-      assert.ok(Math.abs(v - want[j]) <= 1e-5 * top, `[${k}, ${m}, ${n}][${j}]`)
-    );
+    const got = products(), want = await onCpu(products);
+    got.forEach((g, f) => {
+      const top = Math.max(...want[f].map(Math.abs));
+      g.forEach((v, j) =>
+        assert.ok(Math.abs(v - want[f][j]) <= 1e-5 * top, `[${k}, ${m}, ${n}] ${flags[f]} [${j}]`)
+      );
+    });
   }
 });
 
