@@ -1,106 +1,58 @@
 /**
- * Convolution gradient kernels for tfjs 4.22's wasm backend, so that Conv2D layers train there.
+ * Convolution and pooling gradient kernels for tfjs 4.22's wasm backend, so that Conv2D
+ * layers train there, and fast; `registerConvKernels` (called by `initBackend`) registers
+ * them with the other kernels of `_wasm_kernels.ts`.
  *
  * Why it exists: tfjs-backend-wasm 4.22 registers no `Conv2DBackpropFilter` kernel (training a
- * Conv2D fails with "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'"), and its
+ * Conv2D fails with "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'"); its
  * `Conv2DBackpropInput` is a scalar C++ loop, about ten times slower than the XNNPACK
  * convolution behind the forward `Conv2D` (45.7 ms against 4.9 ms for the same 57.8 M
- * multiply-adds, batch 64 of 14×14×16 → 32, 3×3). Its `BatchMatMul` also leaves XNNPACK for a
- * scalar loop as soon as `transposeA` or `transposeB` is set, as the autodiff gradients of
- * every Dense layer do (49.7 ms against 6.5 ms for an explicit transpose then a plain matMul).
+ * multiply-adds, batch 64 of 14×14×16 → 32, 3×3); and its `MaxPoolGrad` is slow (14.5 ms for
+ * [64, 28, 28, 16]) and wrong: it starts the search for a window's maximum at the smallest
+ * positive float instead of −∞, so windows whose values are all ≤ 0 pass no gradient.
  *
- * Each gradient here is rewritten as one XNNPACK convolution (the wasm `Conv2D` kernel),
- * with the data laid out for it by the wasm `Transpose` kernel or a short copy loop on the
- * wasm heap; the kernels call the wasm kernel functions directly (no engine, no tape):
+ * The kernels call the wasm kernel functions directly (no engine, no tape), or lib's SIMD
+ * kernels (`_wasm_simd.ts`) in place on the wasm heap:
  *
  * - filter gradient, dW[i, j, c, o] = Σ_{b, p, q} x[b, p·s + i − top, q·s + j − left, c] ·
- *   dy[b, p, q, o]: a convolution of xᵀ (shape [C, H, W, B]: channels as the batch, the
- *   batch as channels) with dyᵀ (shape [P, Q, B, O]) as the filter, dilated by the stride s;
- *   its output [C, kH, kW, O] transposed to [kH, kW, C, O].
- * - input gradient, dx = conv(dy, w rotated 180° with C and O swapped) with padding
- *   k − 1 − top; for strides above 1, dy first gets s − 1 zeros between its rows and columns.
- * - `BatchMatMul` with a transpose flag: the transposes done explicitly, then the XNNPACK
- *   matMul (only for unbatched products, where XNNPACK applies).
+ *   dy[b, p, q, o]: with O a multiple of 8, the SIMD kernel accumulates x-rowᵀ ⊗ dy-row
+ *   products straight from x (C a multiple of 4) or from a zero-padded copy of x (other C),
+ *   with no im2col matrix and none of XNNPACK's weight packing (3.7 ms for the shapes above,
+ *   0.75 ms for 28×28×1 → 16); otherwise an im2col matrix (JavaScript) and XNNPACK's matMul.
+ * - input gradient, dx = conv(dy, w rotated 180° with C and O swapped), padding k − 1 − top,
+ *   by XNNPACK (3.7 ms); for strides above 1, dy first gets s − 1 zeros between its rows and
+ *   columns. Explicit padding wider than the filter keeps tfjs's kernel.
+ * - max-pool gradient: each dy value goes to the first largest x of its window, as on the cpu
+ *   backend; 2×2 windows with stride 2 by the SIMD kernel (0.2 ms), others in JavaScript.
  *
- * Everything else a small CNN needs to train (Conv2D forward, FusedConv2D, MaxPool,
- * MaxPoolGrad, AvgPool, AvgPoolGrad, FusedBatchNorm, Relu, Step, Sum, Transform) is already on
- * wasm; still missing there are `DepthwiseConv2dNativeBackpropFilter`,
- * `DepthwiseConv2dNativeBackpropInput` (training depthwise or separable convolutions),
- * `UnsortedSegmentSum` (the gradient of gather) and `Einsum`.
+ * Supported: dataFormat "NHWC", float32, any strides, "same", "valid", numeric or explicit
+ * padding (tfjs itself sizes numeric padding by the first stride and filter side only), and
+ * dilation 1 (tfjs's conv2d gradient allows no other). Anything else throws a RangeError or
+ * TypeError that names the kernel and the value.
+ *
+ * Everything else a small CNN needs to train is on wasm (Conv2D, FusedConv2D, MaxPool, AvgPool,
+ * AvgPoolGrad, FusedBatchNorm, Relu, Elu, Step, Transform, ResizeBilinear(Grad),
+ * ResizeNearestNeighbor(Grad)); still missing there: `DepthwiseConv2dNativeBackpropFilter` and
+ * `DepthwiseConv2dNativeBackpropInput` (DepthwiseConv2D and SeparableConv2D layers cannot
+ * train), `UnsortedSegmentSum` (the gradient of gather, e.g. embeddings) and `Einsum`.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { type SimdKernels, simdKernels } from "./_wasm_simd.ts";
-
-type Info = tf.TensorInfo;
-type Attrs = Record<string, unknown>;
-type KernelFn = (
-  args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs },
-) => Info;
-
-/** Marks the kernel configs registered here, so registering twice changes nothing. */
-const OURS = Symbol("lib conv kernels");
-
-/** The wasm kernel functions the gradients are built from, looked up once. */
-interface Base {
-  conv2d: KernelFn;
-  transpose: KernelFn;
-  slice: KernelFn;
-  batchMatMul: KernelFn;
-  backpropInput: KernelFn;
-  maxPoolGrad: KernelFn;
-  identity: KernelFn;
-  cast: KernelFn;
-  gather: KernelFn;
-  sum: KernelFn;
-  add: KernelFn;
-}
-
-let base: Base | undefined;
-
-function wasmKernel(name: string): tf.KernelConfig {
-  const config = tf.getKernel(name, "wasm");
-  if (config === undefined) throw new Error(`tfjs-backend-wasm has no ${name} kernel`);
-  return config;
-}
-
-function baseKernels(): Base {
-  if (base) return base;
-  const fn = (name: string) => {
-    const config = wasmKernel(name) as tf.KernelConfig & { [OURS]?: tf.KernelConfig };
-    return (config[OURS] ?? config).kernelFunc as unknown as KernelFn;
-  };
-  base = {
-    conv2d: fn("Conv2D"),
-    transpose: fn("Transpose"),
-    slice: fn("Slice"),
-    batchMatMul: fn("BatchMatMul"),
-    backpropInput: fn("Conv2DBackpropInput"),
-    maxPoolGrad: fn("MaxPoolGrad"),
-    identity: fn("Identity"),
-    cast: fn("Cast"),
-    gather: fn("GatherV2"),
-    sum: fn("Sum"),
-    add: fn("Add"),
-  };
-  return base;
-}
-
-/** Runs `f` with a list that collects intermediate results, and frees them afterwards. */
-function scoped<T>(backend: BackendWasm, f: (temp: (t: Info) => Info) => T): T {
-  const temps: Info[] = [];
-  try {
-    return f((t) => (temps.push(t), t));
-  } finally {
-    for (const t of temps) backend.disposeData(t.dataId);
-  }
-}
-
-function transpose(backend: BackendWasm, x: Info, perm: number[]): Info {
-  return baseKernels().transpose({ inputs: { x }, backend, attrs: { perm } });
-}
+import type { SimdKernels } from "./_wasm_simd.ts";
+import {
+  type Attrs,
+  type Info,
+  type KernelFn,
+  ptr,
+  registerWasmKernels,
+  scoped,
+  simd,
+  tfjsKernel,
+  transpose,
+  WASM_KERNELS,
+} from "./_wasm_kernels.ts";
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -199,17 +151,6 @@ function im2colT(backend: BackendWasm, x: Info, info: tf.backend_util.Conv2DInfo
     }
     return out;
   });
-}
-
-/** lib's SIMD kernels on tfjs-wasm's heap, or undefined where they cannot run. */
-function simd(backend: BackendWasm): SimdKernels | undefined {
-  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
-  return memory instanceof WebAssembly.Memory ? simdKernels(memory) : undefined;
-}
-
-/** The byte offset of a tensor's values in tfjs-wasm's heap. */
-function ptr(backend: BackendWasm, t: Info): number {
-  return backend.getMemoryOffset(t.dataId);
 }
 
 /** Output rows (or columns) p in [lo, hi) whose filter row i reads inside x (not padding). */
@@ -348,7 +289,7 @@ function backpropFilter(
   return scoped(backend, (temp) => {
     const colsT = temp(im2colT(backend, x, info));
     const dy2d = { dataId: dy.dataId, shape: [b * p * q, o], dtype: dy.dtype };
-    const dw = baseKernels().batchMatMul({
+    const dw = tfjsKernel("BatchMatMul")({
       inputs: { a: colsT, b: dy2d },
       backend,
       attrs: { transposeA: false, transposeB: false },
@@ -413,11 +354,11 @@ function backpropInput(
   const ph = (p - 1) * sh + 1, qw = (q - 1) * sw + 1;
   const top = kh - 1 - info.padInfo.top, left = kw - 1 - info.padInfo.left;
   const bottom = h + kh - 1 - ph - top, right = w + kw - 1 - qw - left;
-  if (Math.min(top, left, bottom, right) < 0) return baseKernels().backpropInput(args);
+  if (Math.min(top, left, bottom, right) < 0) return tfjsKernel("Conv2DBackpropInput")(args);
   return scoped(backend, (temp) => {
     const wFlip = temp(flippedFilter(backend, filter));
     const dyD = sh === 1 && sw === 1 ? dy : temp(dilated(backend, dy, sh, sw));
-    return baseKernels().conv2d({
+    return tfjsKernel("Conv2D")({
       inputs: { x: dyD, filter: wFlip },
       backend,
       attrs: {
@@ -428,207 +369,6 @@ function backpropInput(
       },
     });
   });
-}
-
-/**
- * BatchMatMul with a transpose flag (the gradients of every Dense layer), unbatched: with M a
- * multiple of 4 and N of 8, lib's SIMD kernel on aᵀ [K, M] and b [K, N] (transposed
- * explicitly where needed; no weight packing); otherwise explicit transposes and XNNPACK's
- * plain product, which tfjs-wasm only takes without transpose flags. Products without
- * transpose flags (inference with cached packed weights) stay with tfjs's kernel.
- */
-function batchMatMul(
-  args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs },
-): Info {
-  const { inputs: { a, b }, backend, attrs } = args;
-  const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-  const batched = (t: Info) => t.shape.slice(0, -2).some((d) => d !== 1);
-  if (
-    (!transposeA && !transposeB) || a.dtype !== "float32" || b.dtype !== "float32" ||
-    batched(a) || batched(b)
-  ) {
-    return baseKernels().batchMatMul(args);
-  }
-  const flip = (t: Info) => {
-    const perm = t.shape.map((_, i) => i);
-    const r = perm.length;
-    [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
-    return transpose(backend, t, perm);
-  };
-  const [a0, a1] = a.shape.slice(-2), [b0, b1] = b.shape.slice(-2);
-  const m = transposeA ? a1 : a0, n = transposeB ? b0 : b1, k = transposeA ? a0 : a1;
-  const kernels = m % 4 === 0 && n % 8 === 0 ? simd(backend) : undefined;
-  if (kernels) {
-    // The SIMD kernel takes both operands with the reduction along rows: aᵀ [K, M], b [K, N].
-    return scoped(backend, (temp) =>
-      productTN(
-        backend,
-        kernels,
-        transposeA ? a : temp(flip(a)),
-        transposeB ? temp(flip(b)) : b,
-        k,
-        m,
-        n,
-      ));
-  }
-  return scoped(backend, (temp) =>
-    baseKernels().batchMatMul({
-      inputs: { a: transposeA ? temp(flip(a)) : a, b: transposeB ? temp(flip(b)) : b },
-      backend,
-      attrs: { ...attrs, transposeA: false, transposeB: false },
-    }));
-}
-
-/** Rows of the reduction per call of the SIMD kernel in {@link productTN}: operands stay in cache. */
-const K_CHUNK = 256;
-
-/** aᵀ·b for a [K, M] and b [K, N] (M a multiple of 4, N of 8) by the SIMD kernel. */
-function productTN(
-  backend: BackendWasm,
-  kernels: SimdKernels,
-  a: Info,
-  b: Info,
-  k: number,
-  m: number,
-  n: number,
-): Info {
-  const rank = Math.max(a.shape.length, b.shape.length);
-  const out = backend.makeOutput([...Array(rank - 2).fill(1), m, n], "float32");
-  (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
-  const ap = ptr(backend, a), bp = ptr(backend, b), op = ptr(backend, out);
-  for (let start = 0; start < k; start += K_CHUNK) {
-    const rows = Math.min(K_CHUNK, k - start);
-    kernels.gemm(
-      ap + 4 * start * m,
-      4 * m,
-      0,
-      bp + 4 * start * n,
-      4 * n,
-      0,
-      op,
-      4 * n,
-      rows,
-      1,
-      m / 4,
-      n / 8,
-    );
-  }
-  return out;
-}
-
-/**
- * Identity (what tfjs's engine runs to keep every tensor a gradient needs): shares the
- * values, as the cpu backend does, instead of tfjs-wasm's copy (tfjs never writes into a
- * tensor's values after creating it).
- */
-function identity(
-  args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs },
-): Info {
-  const { inputs: { x }, backend } = args;
-  if (x.dtype === "string") return baseKernels().identity(args);
-  backend.incRef(x.dataId);
-  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-}
-
-/**
- * Cast: to the dtype a tensor already has (ReLU's gradient casts its float32 step) it shares
- * the values; to bool it gives v ≠ 0 (tfjs-wasm's own kernel wraps −2 to 254); otherwise
- * tfjs's kernel.
- */
-function cast(args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs }): Info {
-  const { inputs: { x }, attrs: { dtype }, backend } = args;
-  if (dtype === x.dtype) return identity(args);
-  if (dtype !== "bool" || x.dtype === "string") return baseKernels().cast(args);
-  const out = backend.makeOutput(x.shape, "bool");
-  const src = backend.typedArrayFromHeap(x), dst = backend.typedArrayFromHeap(out);
-  for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 ? 1 : 0;
-  return out;
-}
-
-/**
- * GatherV2 without batch dimensions (how `fit` takes its batches): whole slices copied with
- * `TypedArray.set`; tfjs-wasm's own kernel computes every element's position on its own
- * (1.6 ms for a batch of 64 images of 28 × 28, against a few µs here). Indices outside
- * [0, N) throw, as on the cpu backend.
- */
-function gather(args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs }): Info {
-  const { inputs: { x, indices }, backend, attrs } = args;
-  const { axis, batchDims } = attrs as { axis: number; batchDims?: number };
-  if ((batchDims ?? 0) !== 0 || x.dtype === "string" || indices.dtype !== "int32") {
-    return baseKernels().gather(args);
-  }
-  const ax = tf.util.parseAxisParam(axis, x.shape)[0];
-  const n = x.shape[ax];
-  const outer = x.shape.slice(0, ax).reduce((u, v) => u * v, 1);
-  const inner = x.shape.slice(ax + 1).reduce((u, v) => u * v, 1);
-  const idx = backend.typedArrayFromHeap(indices) as Int32Array;
-  for (let i = 0; i < idx.length; i++) {
-    if (idx[i] < 0 || idx[i] >= n) {
-      throw new RangeError(`GatherV2: the index value ${idx[i]} is not in [0, ${n - 1}]`);
-    }
-  }
-  const out = backend.makeOutput(
-    [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)],
-    x.dtype,
-  );
-  const src = backend.typedArrayFromHeap(x), dst = backend.typedArrayFromHeap(out);
-  const picks = backend.typedArrayFromHeap(indices) as Int32Array;
-  let at = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < picks.length; i++, at += inner) {
-      const from = (o * n + picks[i]) * inner;
-      if (inner >= 16) dst.set(src.subarray(from, from + inner), at);
-      else for (let k = 0; k < inner; k++) dst[at + k] = src[from + k];
-    }
-  }
-  return out;
-}
-
-/**
- * Sum over every axis but the last (bias gradients) of float32 values with a multiple of 4
- * channels: the SIMD kernel adds the rows in order, which is the order and result of
- * tfjs-wasm's Sum, without its transpose. Other sums: tfjs's kernel.
- */
-function sum(args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs }): Info {
-  const { inputs: { x }, backend, attrs } = args;
-  const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
-  const rank = x.shape.length, c = x.shape[rank - 1];
-  const axes = tf.util.parseAxisParam(axis, x.shape).sort((u, v) => u - v);
-  const leading = rank >= 2 && axes.length === rank - 1 && axes.every((d, i) => d === i);
-  const kernels = leading && x.dtype === "float32" && c % 4 === 0 && c > 0
-    ? simd(backend)
-    : undefined;
-  const rows = x.shape.slice(0, -1).reduce((u, v) => u * v, 1);
-  if (!kernels || rows === 0) return baseKernels().sum(args);
-  const out = backend.makeOutput(keepDims ? [...Array(rank - 1).fill(1), c] : [c], "float32");
-  kernels.colSum(ptr(backend, x), ptr(backend, out), rows, c / 4);
-  return out;
-}
-
-/**
- * Add of a float32 bias (shape [C] or [1, …, 1, C], C a multiple of 4) to every row of x
- * [..., C], as a Conv2D or Dense layer adds its bias while gradients are recorded: the SIMD
- * kernel instead of tfjs-wasm's broadcasting loop (the same sums). Other adds: tfjs's kernel.
- */
-function add(args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs }): Info {
-  const { inputs: { a, b }, backend } = args;
-  const isBias = (v: Info, x: Info) => {
-    const c = x.shape[x.shape.length - 1];
-    return v.shape.length <= x.shape.length && v.shape.length >= 1 &&
-      v.shape[v.shape.length - 1] === c && v.shape.slice(0, -1).every((d) => d === 1) &&
-      x.shape.length >= 2 && c % 4 === 0 && c > 0;
-  };
-  const [x, bias] = isBias(b, a) ? [a, b] : isBias(a, b) ? [b, a] : [undefined, undefined];
-  const kernels = x && x.dtype === "float32" && bias.dtype === "float32"
-    ? simd(backend)
-    : undefined;
-  if (!x || !kernels) return baseKernels().add(args);
-  const c = x.shape[x.shape.length - 1], rows = x.shape.slice(0, -1).reduce((u, v) => u * v, 1);
-  const out = backend.makeOutput(x.shape, "float32");
-  if (rows > 0) {
-    kernels.addRows(ptr(backend, x), ptr(backend, bias), ptr(backend, out), rows, c / 4);
-  }
-  return out;
 }
 
 /**
@@ -648,7 +388,7 @@ function maxPoolGrad(
     dimRoundingMode?: "floor" | "round" | "ceil";
   };
   if (input.dtype !== "float32" || dy.dtype !== "float32" || input.shape.length !== 4) {
-    return baseKernels().maxPoolGrad(args);
+    return tfjsKernel("MaxPoolGrad")(args);
   }
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number],
@@ -747,44 +487,18 @@ function pool2x2Grad(
   }
 }
 
-const KERNELS: Record<string, KernelFn> = {
+const CONV_KERNELS: Record<string, KernelFn> = {
   Conv2DBackpropFilter: backpropFilter,
   Conv2DBackpropInput: backpropInput,
-  BatchMatMul: batchMatMul,
   MaxPoolGrad: maxPoolGrad,
-  Identity: identity,
-  Cast: cast,
-  GatherV2: gather,
-  Sum: sum,
-  Add: add,
 };
 
 /**
- * Registers lib's convolution gradient kernels on the wasm backend (idempotent): a new
- * `Conv2DBackpropFilter`, and faster `Conv2DBackpropInput` and transposed `BatchMatMul`
- * that fall back to tfjs's own kernels for what they do not cover.
+ * Registers lib's wasm kernels (idempotent): the missing `Conv2DBackpropFilter`, faster
+ * `Conv2DBackpropInput` and `MaxPoolGrad` (this module), and the faster or corrected
+ * `BatchMatMul`, `Identity`, `Cast`, `GatherV2`, `Sum` and `Add` of `_wasm_kernels.ts`. Each
+ * falls back to tfjs's own kernel for what it does not cover.
  */
 export function registerConvKernels(): void {
-  for (const [kernelName, kernelFunc] of Object.entries(KERNELS)) {
-    const current = tf.getKernel(kernelName, "wasm") as
-      | (tf.KernelConfig & { [OURS]?: tf.KernelConfig })
-      | undefined;
-    if (current?.[OURS]) continue;
-    if (current !== undefined && kernelName === "Conv2DBackpropFilter") continue;
-    if (current !== undefined) tf.unregisterKernel(kernelName, "wasm");
-    const config = {
-      kernelName,
-      backendName: "wasm",
-      setupFunc: current?.setupFunc,
-      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-      [OURS]: current ?? { kernelName, backendName: "wasm", kernelFunc: missing(kernelName) },
-    };
-    tf.registerKernel(config);
-  }
-}
-
-function missing(name: string): tf.KernelFunc {
-  return () => {
-    throw new Error(`tfjs-backend-wasm has no ${name} kernel`);
-  };
+  registerWasmKernels({ ...CONV_KERNELS, ...WASM_KERNELS }, ["Conv2DBackpropFilter"]);
 }
