@@ -3,7 +3,8 @@
  * training of `_conv_kernels.ts`: a float32 matrix product that accumulates Aᵀ·B over strided
  * rows (the filter gradient, straight from x and dy, without an im2col copy or XNNPACK's
  * weight packing), the gradient of 2×2 max pooling with stride 2, column sums (bias
- * gradients) and a bias added to every row.
+ * gradients, batch-norm means) and a per-channel vector added to, subtracted from or
+ * multiplied with every row (biases, batch norm).
  *
  * Why: XNNPACK's matMul packs its right operand before every product with new weights, at
  * about 3.5 ns a float, and a filter gradient's operands are both new on every step; a
@@ -54,7 +55,7 @@ const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], GE_S = [0x4e];
 const AND = [0xfd, ...uleb(78)], ANDNOT = [0xfd, ...uleb(79)], OR = [0xfd, ...uleb(80)];
 const NOT = [0xfd, ...uleb(77)], BITSELECT = [0xfd, ...uleb(82)];
 const F32X4_GT = [0xfd, ...uleb(68)], F32X4_ADD = [0xfd, ...uleb(228)];
-const F32X4_MUL = [0xfd, ...uleb(230)];
+const F32X4_SUB = [0xfd, ...uleb(229)], F32X4_MUL = [0xfd, ...uleb(230)];
 const load = (offset = 0) => [0xfd, ...uleb(0), 0, ...uleb(offset)]; // v128.load, align 1
 const store = (offset = 0) => [0xfd, ...uleb(11), 0, ...uleb(offset)]; // v128.store
 const splat = (offset = 0) => [0xfd, ...uleb(9), 0, ...uleb(offset)]; // v128.load32_splat
@@ -364,35 +365,49 @@ function colSumBody(): { params: number; locals: [number, number][]; code: numbe
   return { params: 4, locals: [[3, I32]], code: [...zero, ...forUp(r, rows, add)] };
 }
 
-/** addRows(x, bias, out, rows, c4): out[r, 0:C] = x[r, 0:C] + bias[0:C] (C = 4·c4). */
-function addRowsBody(): { params: number; locals: [number, number][]; code: number[] } {
-  const [x, bias, out, rows, c4] = [0, 1, 2, 3, 4];
-  const [r, ch, bp] = [5, 6, 7];
-  const row = [
-    ...get(bias),
-    ...set(bp),
-    ...forUp(ch, c4, [
-      ...get(out),
-      ...get(x),
-      ...load(0),
-      ...get(bp),
-      ...load(0),
-      ...F32X4_ADD,
-      ...store(0),
-      ...inc(out, i32(16)),
-      ...inc(x, i32(16)),
-      ...inc(bp, i32(16)),
-    ]),
-  ];
-  return { params: 5, locals: [[3, I32]], code: forUp(r, rows, row) };
+/**
+ * Row kernels (x, v, out, rows, c4): out[r, 0:C] = x[r, 0:C] ∘ v[0:C] (C = 4·c4) for ∘ = +,
+ * −, ×, and v − x for `rowRsub`: a per-channel vector applied to every row, one float32
+ * operation per value, as tfjs-wasm's broadcasting kernels compute it.
+ */
+function rowOpBody(op: number[], swap: boolean) {
+  return (): { params: number; locals: [number, number][]; code: number[] } => {
+    const [x, v, out, rows, c4] = [0, 1, 2, 3, 4];
+    const [r, ch, vp] = [5, 6, 7];
+    const [first, second] = swap ? [vp, x] : [x, vp];
+    const row = [
+      ...get(v),
+      ...set(vp),
+      ...forUp(ch, c4, [
+        ...get(out),
+        ...get(first),
+        ...load(0),
+        ...get(second),
+        ...load(0),
+        ...op,
+        ...store(0),
+        ...inc(out, i32(16)),
+        ...inc(x, i32(16)),
+        ...inc(vp, i32(16)),
+      ]),
+    ];
+    return { params: 5, locals: [[3, I32]], code: forUp(r, rows, row) };
+  };
 }
+
+const ROW_OPS = {
+  rowAdd: rowOpBody(F32X4_ADD, false),
+  rowSub: rowOpBody(F32X4_SUB, false),
+  rowRsub: rowOpBody(F32X4_SUB, true),
+  rowMul: rowOpBody(F32X4_MUL, false),
+};
 
 /** The module's bytes: imports env.memory, exports the kernels of {@link SimdKernels}. */
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const funcs = [gemmBody(), poolBody(), colSumBody(), addRowsBody()];
+  const funcs = [gemmBody(), poolBody(), colSumBody(), ...Object.values(ROW_OPS).map((f) => f())];
   const types = funcs.map((f) => [0x60, ...vec(Array(f.params).fill([I32])), 0]);
   const imports = [[...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(0)]];
-  const exports = ["gemm", "pool2", "colSum", "addRows"].map((
+  const exports = ["gemm", "pool2", "colSum", ...Object.keys(ROW_OPS)].map((
     n,
     i,
   ) => [...name(n), 0x00, ...uleb(i)]);
@@ -435,7 +450,10 @@ export interface SimdKernels {
   ): void;
   pool2(x: number, dy: number, dx: number, p: number, q: number, c4: number, xRow: number): void;
   colSum(x: number, out: number, rows: number, c4: number): void;
-  addRows(x: number, bias: number, out: number, rows: number, c4: number): void;
+  rowAdd(x: number, v: number, out: number, rows: number, c4: number): void;
+  rowSub(x: number, v: number, out: number, rows: number, c4: number): void;
+  rowRsub(x: number, v: number, out: number, rows: number, c4: number): void;
+  rowMul(x: number, v: number, out: number, rows: number, c4: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
