@@ -24,6 +24,9 @@
  *   columns. Explicit padding wider than the filter keeps tfjs's kernel. For C < 4 (a first
  *   layer: tfjs computes its input gradient too when the convolution is fused, e.g. before
  *   batch norm), dy · wᵀ by XNNPACK then col2im in JavaScript (3.9 → 1.7 ms for 28×28×1 → 16).
+ * - forward Conv2D of single-channel images (grey pictures into a first layer): the SIMD
+ *   kernel over a zero-padded copy of x (1.2 → 0.9 ms for [64, 28, 28, 1] → 16), where XNNPACK
+ *   runs at a third of its speed; other convolutions stay with tfjs's XNNPACK kernel.
  * - max-pool gradient: each dy value goes to the first largest x of its window, as on the cpu
  *   backend; 2×2 windows with stride 2 by the SIMD kernel (0.2 ms), others in JavaScript.
  *
@@ -432,6 +435,74 @@ function inputGradCol2im(
 }
 
 /**
+ * Conv2D of a single-channel x (a first layer on grey images; XNNPACK runs at a third of its
+ * speed there: 1.2 ms for [64, 28, 28, 1] → 16) by the SIMD kernel, for stride 1 along the
+ * width, dilation 1, O a multiple of 8 and Q of 4: in a zero-padded copy of x, the values of
+ * 4 neighbouring output positions for one filter tap lie side by side, so out[b, p, q:q+4, :]
+ * += x-rowᵀ ⊗ w[i, j, 0, :] over the taps (i, j). Undefined when it does not apply.
+ */
+function conv2dSingleChannel(args: {
+  inputs: Record<string, Info>;
+  backend: BackendWasm;
+  attrs: Attrs;
+}): Info | undefined {
+  const { inputs: { x, filter }, backend } = args;
+  const attrs = args.attrs as unknown as ConvAttrs & { dilations?: number | [number, number] };
+  if ((attrs.dataFormat ?? "NHWC") !== "NHWC" || x.dtype !== "float32") return undefined;
+  if (x.shape.length !== 4 || x.shape[3] !== 1 || filter.dtype !== "float32") return undefined;
+  const dilations = attrs.dilations ?? 1;
+  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) return undefined;
+  const info = convInfo(x.shape, filter.shape, attrs);
+  const { outHeight: p, outWidth: q, outChannels: o, strideHeight: sh, strideWidth: sw } = info;
+  if (sw !== 1 || o % 8 !== 0 || q % 4 !== 0 || p <= 0 || q <= 0) return undefined;
+  const kernels = simd(backend);
+  if (!kernels) return undefined;
+  const [b, h, w] = x.shape;
+  const { filterHeight: kh, filterWidth: kw } = info;
+  const { top, left } = info.padInfo;
+  const hp = Math.max(h + top, (p - 1) * sh + kh), wp = Math.max(w + left, q - 1 + kw);
+  return scoped(backend, (temp) => {
+    const xPad = temp(backend.makeOutput([b * hp * wp], "float32"));
+    const out = backend.makeOutput(info.outShape, "float32");
+    const src = backend.typedArrayFromHeap(x) as Float32Array;
+    const dst = backend.typedArrayFromHeap(xPad) as Float32Array;
+    dst.fill(0);
+    for (let img = 0; img < b; img++) {
+      for (let r = 0; r < h; r++) {
+        const from = (img * h + r) * w;
+        dst.set(src.subarray(from, from + w), (img * hp + r + top) * wp + left);
+      }
+    }
+    (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+    const xpp = ptr(backend, xPad), wpp = ptr(backend, filter), op = ptr(backend, out);
+    for (let img = 0; img < b; img++) {
+      for (let row = 0; row < p; row++) {
+        kernels.gemm(
+          xpp + 4 * (img * hp + row * sh) * wp,
+          4,
+          4 * wp,
+          wpp,
+          4 * o,
+          4 * kw * o,
+          op + 4 * (img * p + row) * q * o,
+          4 * o,
+          kw,
+          kh,
+          q / 4,
+          o / 8,
+        );
+      }
+    }
+    return out;
+  });
+}
+
+/** Conv2D: {@link conv2dSingleChannel} where it applies, else tfjs's XNNPACK kernel. */
+function conv2d(args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs }): Info {
+  return conv2dSingleChannel(args) ?? tfjsKernel("Conv2D")(args);
+}
+
+/**
  * MaxPoolGrad: each dy value goes to the first largest x of its window (row by row), as the
  * cpu backend does. A JavaScript loop over the wasm heap: tfjs-wasm's own kernel takes about
  * ten times longer, and starts its search for the largest value at the smallest positive
@@ -548,6 +619,7 @@ function pool2x2Grad(
 }
 
 const CONV_KERNELS: Record<string, KernelFn> = {
+  Conv2D: conv2d,
   Conv2DBackpropFilter: backpropFilter,
   Conv2DBackpropInput: backpropInput,
   MaxPoolGrad: maxPoolGrad,
@@ -555,10 +627,10 @@ const CONV_KERNELS: Record<string, KernelFn> = {
 
 /**
  * Registers lib's wasm kernels (idempotent): the missing `Conv2DBackpropFilter`, faster
- * `Conv2DBackpropInput` and `MaxPoolGrad` (this module), and the faster or corrected
- * `BatchMatMul`, `Identity`, `Cast`, `GatherV2`, `Sum`, `Mean`, `Tile`, `Add`, `Sub` and
- * `Multiply` of `_wasm_kernels.ts`. Each
- * falls back to tfjs's own kernel for what it does not cover.
+ * `Conv2D` (single-channel input), `Conv2DBackpropInput` and `MaxPoolGrad` (this module), and
+ * the faster or corrected `BatchMatMul`, `Identity`, `Cast`, `GatherV2`, `Sum`, `Mean`,
+ * `Tile`, `Add`, `Sub` and `Multiply` of `_wasm_kernels.ts`. Each falls back to tfjs's own
+ * kernel for what it does not cover.
  */
 export function registerConvKernels(): void {
   registerWasmKernels({ ...CONV_KERNELS, ...WASM_KERNELS }, ["Conv2DBackpropFilter"]);

@@ -240,6 +240,41 @@ Deno.test("conv2d gradients on wasm equal the cpu backend's for rectangular inpu
   }
 });
 
+Deno.test("conv2d of single-channel images on wasm equals the cpu backend's", async () => {
+  const cases: [number[], number[], number | [number, number], Pad | number][] = [
+    [[64, 28, 28, 1], [3, 3, 1, 16], 1, "same"], // the SIMD kernel
+    [[2, 28, 20, 1], [5, 5, 1, 8], 1, "valid"],
+    [[2, 28, 16, 1], [3, 3, 1, 8], [2, 1], "same"],
+    [[2, 12, 12, 1], [3, 2, 1, 16], 1, "same"],
+    [[2, 27, 16, 1], [3, 3, 1, 8], 2, "same"], // stride 2 across: XNNPACK
+    [[2, 10, 10, 1], [3, 3, 1, 12], 1, 1], // 12 filters: XNNPACK
+  ];
+  let seed = 6000;
+  for (const [xShape, fShape, strides, pad] of cases) {
+    const xv = normals(xShape.reduce((a, b) => a * b), seed++);
+    const fv = normals(fShape.reduce((a, b) => a * b), seed++);
+    const conv = () =>
+      tf.tidy(() =>
+        Array.from(
+          tf.conv2d(
+            tf.tensor4d(xv, xShape as [number, number, number, number]),
+            tf.tensor4d(fv, fShape as [number, number, number, number]),
+            strides,
+            pad,
+          ).dataSync(),
+        )
+      );
+    const got = conv(), want = await onCpu(conv);
+    assert.equal(got.length, want.length);
+    got.forEach((v, j) =>
+      assert.ok(
+        Math.abs(v - want[j]) <= 1e-5 * (1 + Math.abs(want[j])),
+        `${JSON.stringify([xShape, fShape, strides, pad])}[${j}]: ${v} vs ${want[j]}`,
+      )
+    );
+  }
+});
+
 Deno.test("MaxPoolGrad on wasm equals the cpu backend's, also for windows of negative values and ties", async () => {
   const cases: [number[], number, number, Pad][] = [
     [[2, 6, 6, 3], 2, 2, "valid"],
@@ -601,6 +636,7 @@ Deno.test("the conv kernels reject what they do not support with a clear error",
 
 Deno.test("registerConvKernels() is idempotent and initBackend() registers the filter gradient", () => {
   const names = [
+    "Conv2D",
     "Conv2DBackpropFilter",
     "Conv2DBackpropInput",
     "BatchMatMul",
