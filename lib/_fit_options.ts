@@ -17,7 +17,7 @@ import {
   type OptimizerSpec,
   type ResolvedOptimizer,
 } from "./optimizers.ts";
-import { scheduledRate } from "./_optimizers.ts";
+import { type Clip, scheduledRate } from "./_optimizers.ts";
 import { seedOr } from "./_random.ts";
 import {
   checkBoolean,
@@ -49,6 +49,8 @@ const FIT_OPTIONS = [
   "path",
   "weightDecay",
   "augment",
+  "clipValue",
+  "clipNorm",
 ];
 
 /** What `fit`'s loop runs with. */
@@ -84,6 +86,8 @@ export interface FitSettings {
   pathReason: string | undefined;
   /** Called on every training batch, if given. */
   augment: BatchAugmenter | undefined;
+  /** Gradient clipping by value and by global norm, if either is set. */
+  clip: Clip | undefined;
 }
 
 /** True for a tfjs optimizer (tf.Optimizer's instanceof test fails on null and undefined). */
@@ -125,6 +129,20 @@ function checkLearningRate(value: unknown): number | LearningRateSchedule {
     );
   }
   return checkPositive(value, "learningRate");
+}
+
+/** A clipping threshold: undefined, or a positive finite number. */
+function checkClip(value: unknown, name: string, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${name} must be a positive finite number (${what}), got ${describe(value)}`,
+    );
+  }
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive finite number (${what}), got ${value}`);
+  }
+  return value;
 }
 
 /** Checks `options` against `model` and resolves them into {@link FitSettings}. */
@@ -175,6 +193,21 @@ export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): F
     );
   }
 
+  const clipValue = checkClip(
+    options.clipValue,
+    "clipValue",
+    "the largest size of a gradient element",
+  );
+  const clipNorm = checkClip(
+    options.clipNorm,
+    "clipNorm",
+    "the largest norm of the whole gradient",
+  );
+  const clip = clipValue === undefined && clipNorm === undefined ? undefined : {
+    ...(clipValue === undefined ? {} : { value: clipValue }),
+    ...(clipNorm === undefined ? {} : { norm: clipNorm }),
+  };
+
   const compiled = compilePlan(model);
   const reason = typeof compiled === "string" ? compiled : lossReason(compiled, loss);
   if (path === "fast" && reason !== undefined) {
@@ -203,5 +236,6 @@ export function resolveFitOptions(model: tf.LayersModel, options: FitOptions): F
     compiled,
     pathReason: plan ? undefined : path === "generic" ? "requested" : reason,
     augment,
+    clip,
   };
 }

@@ -15,8 +15,10 @@ import {
   checkOptions,
   describe,
   LIMITS,
+  quoteList,
 } from "./_validate.ts";
-import type { ActivationName, Regularizer } from "./model.ts";
+import { initializer, INITIALIZER_NAMES, type InitName } from "./initializers.ts";
+import type { ActivationName, Initializer, Regularizer } from "./model.ts";
 import { makeRng } from "./random.ts";
 
 /** Activations the hidden layers of a {@link cnn} accept (`mlp`'s, without softmax). */
@@ -61,6 +63,18 @@ export interface CnnOptions {
    * the output layer), e.g. `tf.regularizers.l2({ l2: 1e-4 })`.
    */
   kernelRegularizer?: Regularizer;
+  /**
+   * Initializer of every kernel (the convolutions', the hidden Dense layers' and the output
+   * layer's): one of lib's schemes by name (`INITIALIZER_NAMES`: "zeros", "smallRandom",
+   * "glorotNormal", "glorotUniform", "heNormal", "heUniform", "leCunNormal", "leCunUniform";
+   * see `initializers.ts`), each layer seeded from `seed` with a seed of its own, or a tfjs
+   * initializer, used as is for every layer (so its own seed applies). A conv kernel
+   * [k, k, c_in, c_out] has fan_in = k·k·c_in and fan_out = k·k·c_out. lib's normal schemes
+   * draw N(0, Var) untruncated with Var from the scheme's formula (tfjs's own normal ones give
+   * 0.77·Var); "glorotUniform" gives the same weights as the default. Biases start at zero.
+   * @default "glorotUniform"
+   */
+  kernelInitializer?: InitName | Initializer;
   /** Seed of the kernel initializers. @default the next seed of lib's global stream */
   seed?: number;
 }
@@ -78,6 +92,7 @@ const CNN_OPTIONS = Object.keys(
     dropout: true,
     batchNorm: true,
     kernelRegularizer: true,
+    kernelInitializer: true,
     seed: true,
   } satisfies Record<keyof CnnOptions, true>,
 );
@@ -113,6 +128,33 @@ function isRegularizer(x: unknown): boolean {
     typeof (x as { getClassName?: unknown }).getClassName === "function";
 }
 
+/** True for a tfjs initializer (a serializable object with `apply`). */
+function isInitializer(x: unknown): x is Initializer {
+  return isRegularizer(x);
+}
+
+/** The `kernelInitializer` option checked: a factory of each layer's initializer from its seed. */
+function initFactory(spec: unknown): (seed: number) => Initializer {
+  if (spec === undefined) return (seed) => tf.initializers.glorotUniform({ seed });
+  if (isInitializer(spec)) return () => spec;
+  if (typeof spec !== "string") {
+    throw new TypeError(
+      `kernelInitializer must be a name such as "heNormal" or a tfjs initializer, got ${
+        describe(spec)
+      }`,
+    );
+  }
+  if (!(INITIALIZER_NAMES as readonly string[]).includes(spec)) {
+    throw new RangeError(
+      `kernelInitializer must be one of ${
+        quoteList(INITIALIZER_NAMES)
+      } or a tfjs initializer, got ${describe(spec)}`,
+    );
+  }
+  const name = spec as InitName;
+  return (seed) => initializer(name, { seed });
+}
+
 /**
  * Builds a convolutional network for images [height, width, channels] (channels last):
  * convolutional blocks, a flatten, hidden Dense layers and an output layer.
@@ -123,15 +165,16 @@ function isRegularizer(x: unknown): boolean {
  * (without bias) → batch norm → activation → pool. The flattened feature maps then go
  * through the hidden Dense layers, with dropout before each Dense layer when `dropout` > 0,
  * and a Dense output layer: a softmax over `outputs` classes, or a sigmoid for `outputs` 1.
- * Kernels start from Glorot-uniform draws seeded from `seed` (a different seed per layer),
- * biases at zero; Dropout layers draw their masks from `fit`'s seed.
+ * Kernels start from Glorot-uniform draws (or the `kernelInitializer`'s) seeded from `seed`
+ * (a different seed per layer), biases at zero; Dropout layers draw their masks from `fit`'s
+ * seed.
  *
  * Limits, checked before anything is built: each block must leave feature maps of at least
  * 1 × 1 (padding "valid" and pooling shrink them), at most 10⁷ parameters in all.
  *
  * @param inputShape The images' [height, width, channels], e.g. [28, 28, 1].
  * @param options Blocks, kernel size, padding, pooling, Dense layers, outputs, activation,
- *   dropout, batch norm, regularizer, seed.
+ *   dropout, batch norm, regularizer, initializer, seed.
  * @returns A tfjs Sequential model (not compiled); the same seed gives the same weights.
  *
  * @example A network for 28 × 28 grey images in 10 classes
@@ -197,6 +240,7 @@ export function cnn(
       }`,
     );
   }
+  const makeInit = initFactory(options.kernelInitializer);
   const seed = seedOr(options.seed);
 
   // Feature-map sizes and parameters, block by block, before anything is allocated.
@@ -240,7 +284,7 @@ export function cnn(
   }
 
   const rng = makeRng(seed);
-  const init = () => tf.initializers.glorotUniform({ seed: rng.int(2147483647) });
+  const init = () => makeInit(rng.int(2147483647));
   const model = tf.sequential();
   const addActivation = (name: string) => {
     if (activation === "leakyRelu") {

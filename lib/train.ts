@@ -123,6 +123,35 @@ export interface FitOptions {
    * @default 0
    */
   weightDecay?: number;
+  /**
+   * Gradient clipping by value: before every update, each element of the gradient g of the
+   * loss (data loss plus the layers' weight penalties; decoupled `weightDecay` is not clipped)
+   * is clipped to [−c, c],
+   *
+   *   g ← min(max(g, −c), c),
+   *
+   * then handed to the optimizer, as Keras's `clipvalue` and PyTorch's
+   * `clip_grad_value_(params, c)` do. The direction of g changes when some elements are cut.
+   * A positive finite number; undefined for none. With `clipNorm` as well, this comes first.
+   * @default undefined
+   */
+  clipValue?: number;
+  /**
+   * Gradient clipping by global norm: before every update the whole gradient — all weights
+   * of all layers as one vector, with norm ‖g‖ = √(Σ over every weight of g²) — is scaled
+   *
+   *   g ← g · c / max(‖g‖, c),
+   *
+   * so a gradient of norm above c is brought down to norm c, keeping its direction, and one
+   * of norm at most c is left as it is. This is PyTorch's `clip_grad_norm_(params, c)` (which
+   * divides by ‖g‖ + 10⁻⁶) and Keras's `global_clipnorm`; Keras's `clipnorm` is another rule,
+   * applied to each weight tensor on its own (every kernel and bias to norm c). With "sgd"
+   * the update's norm is then at most α·c. g is the gradient of the loss with the layers'
+   * weight penalties (decoupled `weightDecay` is not clipped). A positive finite number;
+   * undefined for none. A non-finite gradient makes the update NaN, as in PyTorch.
+   * @default undefined
+   */
+  clipNorm?: number;
   /** Loss to minimize. @default from the output activation: sigmoid → binaryCrossentropy, softmax → categoricalCrossentropy, else meanSquaredError */
   loss?: LossName;
   /** Data evaluated at the end of every epoch (`valLoss`, `valAcc`). @default undefined */
@@ -259,7 +288,9 @@ function augmentSeed(seed: number): number {
  * `augment`, every training batch goes through the augmenter first, and the epoch's `loss`
  * and `acc` score the predictions against the targets it returned (see
  * {@link FitOptions.augment}). A named optimizer starts afresh in every
- * call; pass a `tf.Optimizer` to carry its state from one call to the next. Weights smaller
+ * call; pass a `tf.Optimizer` to carry its state from one call to the next. `clipValue` and
+ * `clipNorm` clip every update's gradient, by element or by its global norm over all weights
+ * (see {@link FitOptions.clipNorm}), on both paths and for a `tf.Optimizer` too. Weights smaller
  * than 1e-20 in size are set to 0 after each update (they cannot change a float32 result,
  * and subnormal numbers slow the wasm backend's matrix products down a hundredfold).
  *
@@ -289,6 +320,23 @@ function augmentSeed(seed: number): number {
  * const model = mlp(2, { hidden: [4], seed: 1 });
  * const history = await fit(model, { X, y }, { epochs: 5, learningRate: 0.1, seed: 1 });
  * if (history.epochs.length !== 5) throw new Error("expected 5 epochs");
+ * tf.dispose([X, y]);
+ * model.dispose();
+ * ```
+ *
+ * @example Clip the gradient's global norm: an SGD update then moves the weights by at most α·c
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { mlp } from "./model.ts";
+ * import { fit } from "./train.ts";
+ * const X = tf.tensor2d([[0, 0], [0, 1], [1, 0], [1, 1]]);
+ * const y = tf.tensor2d([[0], [1], [1], [1]]);
+ * const model = mlp(2, { hidden: [4], seed: 1 });
+ * const flat = () => model.getWeights().flatMap((w) => Array.from(w.dataSync()));
+ * const before = flat();
+ * await fit(model, { X, y }, { optimizer: "sgd", learningRate: 10, clipNorm: 0.01 });
+ * const step = Math.hypot(...flat().map((w, i) => w - before[i]));
+ * if (step > 10 * 0.01 * (1 + 1e-5)) throw new Error(`step ${step}`);
  * tf.dispose([X, y]);
  * model.dispose();
  * ```
@@ -328,6 +376,7 @@ export async function fit(
     settings.weightDecay > 0
       ? { weightDecay: settings.weightDecay, decayed: kernelFlags(model, params) }
       : undefined,
+    settings.clip,
   );
   const rng = makeRng(settings.seed);
   const nextSeed = () => rng.int(2147483647);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { cnn, type CnnOptions } from "../lib/cnn.ts";
+import { fans, heUniform, INITIALIZER_NAMES, initializerVariance } from "../lib/initializers.ts";
 import { countParams } from "../lib/model.ts";
 import { setSeed } from "../lib/random.ts";
 import { optionTableTests } from "./_options_table.ts";
@@ -21,10 +22,11 @@ const CNN_OPTIONS = [
   "dropout",
   "batchNorm",
   "kernelRegularizer",
+  "kernelInitializer",
   "seed",
 ];
 
-function weightsOf(model: tf.LayersModel): number[][] {
+function weightsOf(model: { getWeights(): tf.Tensor[] }): number[][] {
   return model.getWeights().map((w) => Array.from(w.dataSync()));
 }
 
@@ -222,6 +224,71 @@ Deno.test("cnn() gives the same weights for the same seed and different ones for
   assert.deepEqual(d, e);
 });
 
+Deno.test("cnn()'s kernelInitializer: glorotUniform by default, by name the same weights", () => {
+  const options: CnnOptions = { conv: [3, 4], dense: [6], seed: 5 };
+  const byDefault = withCnn([8, 8, 2], options, weightsOf);
+  const byName = withCnn([8, 8, 2], { ...options, kernelInitializer: "glorotUniform" }, weightsOf);
+  assert.deepEqual(byName, byDefault);
+  const he = withCnn([8, 8, 2], { ...options, kernelInitializer: "heUniform" }, weightsOf);
+  assert.notDeepEqual(he, byDefault);
+  // the same seed gives the same weights with every scheme
+  for (const name of INITIALIZER_NAMES) {
+    const a = withCnn([8, 8, 2], { ...options, kernelInitializer: name }, weightsOf);
+    const b = withCnn([8, 8, 2], { ...options, kernelInitializer: name }, weightsOf);
+    assert.deepEqual(a, b, name);
+  }
+});
+
+Deno.test("cnn()'s kernelInitializer draws each kernel with its scheme's variance, fans of k·k·c", () => {
+  // sample variance within 4 standard errors of Var; SE of the sample variance of N draws:
+  // Var·√(2/N) for a normal, Var·√(0.8/N) for a uniform (kurtosis 9/5)
+  for (const name of ["heNormal", "glorotNormal", "leCunUniform"] as const) {
+    withCnn(
+      [16, 16, 8],
+      { conv: [32, 32], kernelSize: 3, dense: [64], kernelInitializer: name, seed: 3 },
+      (m) => {
+        for (const layer of m.layers.filter((l) => l.getWeights().length > 0)) {
+          const w = layer.getWeights()[0];
+          const values = Array.from(w.dataSync());
+          const n = values.length;
+          const variance = values.reduce((s, v) => s + v * v, 0) / n;
+          const expected = initializerVariance(name, fans(w.shape));
+          const se = expected * Math.sqrt((name.endsWith("Normal") ? 2 : 0.8) / n);
+          assert.ok(
+            Math.abs(variance - expected) < 4 * se,
+            `${name}, ${layer.name} ${w.shape}: variance ${variance}, expected ${expected}`,
+          );
+        }
+      },
+    );
+  }
+  const zero = withCnn([8, 8, 1], { conv: [2], kernelInitializer: "zeros", seed: 1 }, weightsOf);
+  assert.ok(zero.every((w) => w.every((v) => v === 0)));
+});
+
+Deno.test("cnn()'s kernelInitializer takes a tfjs initializer, used as is for every layer", () => {
+  // one lib initializer shared by the layers draws from its own seed stream, layer after layer
+  const kernels = withCnn(
+    [4, 4, 3],
+    { conv: [3, 5], pool: 0, dense: [], kernelInitializer: heUniform({ seed: 7 }), seed: 1 },
+    (m) => m.layers.filter((l) => l.getWeights().length > 0).map((l) => weightsOf(l)[0]),
+  );
+  const again = heUniform({ seed: 7 });
+  const draws = [[3, 3, 3, 3], [3, 3, 3, 5], [4 * 4 * 5, 10]].map((shape) => {
+    const t = again.apply(shape);
+    const v = Array.from(t.dataSync());
+    t.dispose();
+    return v;
+  });
+  assert.deepEqual(kernels, draws);
+  const constant = withCnn(
+    [4, 4, 1],
+    { conv: [2], dense: [], pool: 0, kernelInitializer: tf.initializers.constant({ value: 0.5 }) },
+    weightsOf,
+  );
+  assert.ok(constant[0].every((v) => v === 0.5), "a tfjs initializer instance is used as is");
+});
+
 Deno.test("cnn() rejects bad settings with a message naming the setting, the value and what is allowed", () => {
   const bad: [unknown, Record<string, unknown>, RegExp][] = [
     [[28, 28], {}, /inputShape must be \[height, width, channels\], got \[28, 28\]/],
@@ -256,6 +323,16 @@ Deno.test("cnn() rejects bad settings with a message naming the setting, the val
       /kernelRegularizer must be a tfjs regularizer .*, got \{"l2":0.1\}/,
     ],
     [[8, 8, 1], { seed: "1" }, /seed must be an integer, got "1"/],
+    [
+      [8, 8, 1],
+      { kernelInitializer: "he" },
+      /kernelInitializer must be one of "zeros", .*"leCunUniform" or a tfjs initializer, got "he"/,
+    ],
+    [
+      [8, 8, 1],
+      { kernelInitializer: 0.1 },
+      /kernelInitializer must be a name such as "heNormal" or a tfjs initializer, got 0.1/,
+    ],
     [
       [8, 8, 1],
       { conv: [2, 2, 2, 2] },

@@ -37,6 +37,8 @@ const functions: [string, Call, string[]][] = [
       "path",
       "weightDecay",
       "augment",
+      "clipValue",
+      "clipNorm",
     ],
   ],
   ["evaluate", (o) => evaluate(model, { X, y }, o), ["loss"]],
