@@ -275,6 +275,36 @@ Deno.test("conv2d of single-channel images on wasm equals the cpu backend's", as
   }
 });
 
+Deno.test("fused conv2d (bias, activation) of single-channel images on wasm equals the cpu backend's", async () => {
+  const xv = normals(4 * 16 * 16, 6100), fv = normals(3 * 3 * 16, 6101), bv = normals(16, 6102);
+  const convs = () =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(xv, [4, 16, 16, 1]), filter = tf.tensor4d(fv, [3, 3, 1, 16]);
+      const activations = ["linear", "relu", "relu6", "elu", "sigmoid", "leakyrelu"] as const;
+      return activations.flatMap((activation) =>
+        [undefined, tf.tensor1d(bv)].map((bias) =>
+          Array.from(
+            tf.fused.conv2d({
+              x,
+              filter,
+              strides: 1,
+              pad: "same",
+              bias,
+              activation,
+              leakyreluAlpha: 0.2, // without it, cpu gives NaN and wasm 0 for negative values
+            }).dataSync(),
+          )
+        )
+      );
+    });
+  const got = convs(), want = await onCpu(convs);
+  got.forEach((g, i) =>
+    g.forEach((v, j) =>
+      assert.ok(Math.abs(v - want[i][j]) <= 1e-5 * (1 + Math.abs(want[i][j])), `${i}[${j}]`)
+    )
+  );
+});
+
 Deno.test("MaxPoolGrad on wasm equals the cpu backend's, also for windows of negative values and ties", async () => {
   const cases: [number[], number, number, Pad][] = [
     [[2, 6, 6, 3], 2, 2, "valid"],
@@ -637,6 +667,7 @@ Deno.test("the conv kernels reject what they do not support with a clear error",
 Deno.test("registerConvKernels() is idempotent and initBackend() registers the filter gradient", () => {
   const names = [
     "Conv2D",
+    "FusedConv2D",
     "Conv2DBackpropFilter",
     "Conv2DBackpropInput",
     "BatchMatMul",
