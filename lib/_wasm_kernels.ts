@@ -18,6 +18,8 @@
  *   while gradients are recorded), by SIMD kernels with the same float32 results as
  *   tfjs-wasm's (for [64, 28, 28, 16]: Sum 1.4 → 0.17 ms, Mean 2.9 → 0.2 ms, Add 0.9 → 0.25
  *   ms, Multiply 1.8 → 0.25 ms).
+ * - `FusedBatchNorm` over channels (a multiple of 4): SIMD with tfjs-wasm's own mixed
+ *   float32/float64 arithmetic, so the same values (2.3 → 0.3 ms for [64, 28, 28, 16]).
  * - `Tile` (batch norm's gradient tiles [1, 1, 1, C] over the batch): block copies doubled
  *   with `copyWithin` instead of tfjs-wasm's per-element loop (42 ms → 0.1 ms for
  *   [64, 28, 28, 16]).
@@ -317,6 +319,57 @@ function tile(args: KernelArgs): Info {
 }
 
 /**
+ * FusedBatchNorm of float32 x [..., C] (C a multiple of 4) with per-channel mean, variance
+ * and optional offset and scale of C values each: the SIMD kernel with tfjs-wasm's own
+ * arithmetic, offset + (x − mean)·scale / √(variance + ε) with √ in float32 and the division
+ * and sum in float64 (the same values, 2.3 → 0.3 ms for [64, 28, 28, 16]). Otherwise tfjs's
+ * kernel.
+ */
+function fusedBatchNorm(args: KernelArgs): Info {
+  const { inputs: { x, mean, variance, offset, scale }, backend, attrs } = args;
+  const c = x.shape[x.shape.length - 1];
+  const perChannel = (t: Info | null | undefined) =>
+    t == null || (t.dtype === "float32" && t.shape.reduce((u, v) => u * v, 1) === c);
+  const rows = x.shape.slice(0, -1).reduce((u, v) => u * v, 1);
+  const kernels = x.dtype === "float32" && x.shape.length >= 2 && c % 4 === 0 && c > 0 &&
+      rows > 0 && mean != null && variance != null &&
+      [mean, variance, offset, scale].every(perChannel)
+    ? simd(backend)
+    : undefined;
+  if (!kernels) return tfjsKernel("FusedBatchNorm")(args);
+  const eps = Math.fround(attrs.varianceEpsilon as number);
+  return scoped(backend, (temp) => {
+    // Channel vectors: mean and scale (float32), then √(variance + ε) and offset (float64).
+    const vectors = temp(backend.makeOutput([6 * c], "float32"));
+    const out = backend.makeOutput(x.shape, "float32");
+    const f32 = backend.typedArrayFromHeap(vectors) as Float32Array;
+    const base = ptr(backend, vectors);
+    const f64 = new Float64Array(f32.buffer, base + 8 * c, 2 * c);
+    const m = backend.typedArrayFromHeap(mean) as Float32Array;
+    const v = backend.typedArrayFromHeap(variance) as Float32Array;
+    const o = offset == null ? undefined : backend.typedArrayFromHeap(offset) as Float32Array;
+    const g = scale == null ? undefined : backend.typedArrayFromHeap(scale) as Float32Array;
+    for (let i = 0; i < c; i++) {
+      f32[i] = m[i];
+      f32[c + i] = g ? g[i] : 1;
+      f64[i] = Math.fround(Math.sqrt(Math.fround(v[i] + eps)));
+      f64[c + i] = o ? o[i] : 0;
+    }
+    kernels.batchNorm(
+      ptr(backend, x),
+      ptr(backend, out),
+      rows,
+      c / 4,
+      base,
+      base + 4 * c,
+      base + 8 * c,
+      base + 16 * c,
+    );
+    return out;
+  });
+}
+
+/**
  * Add, Sub and Mul of float32 x [..., C] and a vector v of shape [C] or [1, …, 1, C] (C a
  * multiple of 4): biases, and batch norm's statistics and scales while gradients are recorded.
  * The SIMD row kernels instead of tfjs-wasm's broadcasting loop (the same float32 operation
@@ -361,6 +414,7 @@ export const WASM_KERNELS: Record<string, KernelFn> = {
   Sum: sum,
   Mean: mean,
   Tile: tile,
+  FusedBatchNorm: fusedBatchNorm,
   Add: rowBinary("Add"),
   Sub: rowBinary("Sub"),
   Multiply: rowBinary("Multiply"),

@@ -395,6 +395,74 @@ function rowOpBody(op: number[], swap: boolean) {
   };
 }
 
+const F64X2_PROMOTE_LOW = [0xfd, ...uleb(95)], F32X4_DEMOTE_ZERO = [0xfd, ...uleb(94)];
+const F64X2_ADD = [0xfd, ...uleb(240)], F64X2_DIV = [0xfd, ...uleb(243)];
+/** i8x16.shuffle with 16 lane indices (0–15: the first operand, 16–31: the second). */
+const shuffle = (lanes: number[]) => [0xfd, ...uleb(13), ...lanes];
+const HIGH_HALF = shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
+const LOW_HALVES = shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+
+/**
+ * batchNorm(x, out, rows, c4, mean, scale, nf, offset): out[r, c] = offset[c] + (x[r, c] −
+ * mean[c]) · scale[c] / nf[c], with the subtraction and product in float32 and the division
+ * and sum in float64 (nf and offset are float64 vectors), rounded to float32 at the end: the
+ * arithmetic of tfjs-wasm's FusedBatchNorm, four channels at a time.
+ */
+function batchNormBody(): { params: number; locals: [number, number][]; code: number[] } {
+  const [x, out, rows, c4, mean, scale, nf, offset] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [r, ch, mp, sp, np, op] = [8, 9, 10, 11, 12, 13];
+  const [e, lo] = [14, 15];
+  const half = (high: boolean) => [
+    ...get(e),
+    ...(high ? [...get(e), ...HIGH_HALF] : []),
+    ...F64X2_PROMOTE_LOW,
+    ...get(np),
+    ...load(high ? 16 : 0),
+    ...F64X2_DIV,
+    ...get(op),
+    ...load(high ? 16 : 0),
+    ...F64X2_ADD,
+    ...F32X4_DEMOTE_ZERO,
+  ];
+  const channel = [
+    // e = (x − mean) · scale in float32
+    ...get(x),
+    ...load(0),
+    ...get(mp),
+    ...load(0),
+    ...F32X4_SUB,
+    ...get(sp),
+    ...load(0),
+    ...F32X4_MUL,
+    ...set(e),
+    ...half(false),
+    ...set(lo),
+    ...get(out),
+    ...get(lo),
+    ...half(true),
+    ...LOW_HALVES,
+    ...store(0),
+    ...inc(x, i32(16)),
+    ...inc(out, i32(16)),
+    ...inc(mp, i32(16)),
+    ...inc(sp, i32(16)),
+    ...inc(np, i32(32)),
+    ...inc(op, i32(32)),
+  ];
+  const row = [
+    ...get(mean),
+    ...set(mp),
+    ...get(scale),
+    ...set(sp),
+    ...get(nf),
+    ...set(np),
+    ...get(offset),
+    ...set(op),
+    ...forUp(ch, c4, channel),
+  ];
+  return { params: 8, locals: [[6, I32], [2, V128]], code: forUp(r, rows, row) };
+}
+
 const ROW_OPS = {
   rowAdd: rowOpBody(F32X4_ADD, false),
   rowSub: rowOpBody(F32X4_SUB, false),
@@ -404,10 +472,16 @@ const ROW_OPS = {
 
 /** The module's bytes: imports env.memory, exports the kernels of {@link SimdKernels}. */
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const funcs = [gemmBody(), poolBody(), colSumBody(), ...Object.values(ROW_OPS).map((f) => f())];
+  const funcs = [
+    gemmBody(),
+    poolBody(),
+    colSumBody(),
+    batchNormBody(),
+    ...Object.values(ROW_OPS).map((f) => f()),
+  ];
   const types = funcs.map((f) => [0x60, ...vec(Array(f.params).fill([I32])), 0]);
   const imports = [[...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(0)]];
-  const exports = ["gemm", "pool2", "colSum", ...Object.keys(ROW_OPS)].map((
+  const exports = ["gemm", "pool2", "colSum", "batchNorm", ...Object.keys(ROW_OPS)].map((
     n,
     i,
   ) => [...name(n), 0x00, ...uleb(i)]);
@@ -450,6 +524,16 @@ export interface SimdKernels {
   ): void;
   pool2(x: number, dy: number, dx: number, p: number, q: number, c4: number, xRow: number): void;
   colSum(x: number, out: number, rows: number, c4: number): void;
+  batchNorm(
+    x: number,
+    out: number,
+    rows: number,
+    c4: number,
+    mean: number,
+    scale: number,
+    nf: number,
+    offset: number,
+  ): void;
   rowAdd(x: number, v: number, out: number, rows: number, c4: number): void;
   rowSub(x: number, v: number, out: number, rows: number, c4: number): void;
   rowRsub(x: number, v: number, out: number, rows: number, c4: number): void;

@@ -473,6 +473,41 @@ Deno.test("gather on wasm picks the same slices as the cpu backend along any axi
   });
 });
 
+Deno.test("batch norm on wasm keeps tfjs-wasm's arithmetic: offset + (x − mean)·scale / √(variance + ε)", () => {
+  for (
+    const [shape, withOffset, withScale] of [
+      [[6, 5, 8], true, true],
+      [[40, 12], false, true],
+      [[3, 4, 4, 16], true, false],
+      [[7, 6], true, true], // 6 channels: tfjs's kernel, the same arithmetic
+    ] as const
+  ) {
+    const c = shape[shape.length - 1], n = shape.reduce((a: number, b: number) => a * b, 1);
+    const xv = normals(n, 4600 + n).map((v) => 3 * v + 1);
+    const mv = normals(c, 4601), vv = normals(c, 4602).map((v) => v * v + 0.1);
+    const ov = normals(c, 4603), sv = normals(c, 4604);
+    const eps = 1e-3;
+    const got = tf.tidy(() =>
+      tf.batchNorm(
+        tf.tensor(xv, [...shape]),
+        tf.tensor1d(mv),
+        tf.tensor1d(vv),
+        withOffset ? tf.tensor1d(ov) : undefined,
+        withScale ? tf.tensor1d(sv) : undefined,
+        eps,
+      ).dataSync()
+    );
+    // tfjs-wasm: (x − mean)·scale in float32, √ in float32, the division and sum in float64.
+    const f = Math.fround;
+    const want = xv.map((x, i) => {
+      const k = i % c;
+      const nf = f(Math.sqrt(f(vv[k] + f(eps))));
+      return f((withOffset ? ov[k] : 0) + f(f(x - mv[k]) * (withScale ? sv[k] : 1)) / nf);
+    });
+    assert.deepEqual(Array.from(got), Array.from(want), JSON.stringify(shape));
+  }
+});
+
 Deno.test("a clone on wasm shares its values and outlives the original", () => {
   const buffers = tf.engine().backend.numDataIds();
   const x = tf.tensor2d([[1, 2], [3, 4]]);
@@ -676,7 +711,12 @@ Deno.test("registerConvKernels() is idempotent and initBackend() registers the f
     "Cast",
     "GatherV2",
     "Sum",
+    "Mean",
+    "Tile",
+    "FusedBatchNorm",
     "Add",
+    "Sub",
+    "Multiply",
   ];
   const before = names.map((n) => tf.getKernel(n, "wasm"));
   assert.ok(before.every((k) => k !== undefined));
