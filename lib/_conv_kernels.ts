@@ -48,8 +48,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { SimdKernels } from "./_wasm_simd.ts";
 import {
-  type Attrs,
   type Info,
+  type KernelArgs,
   type KernelFn,
   ptr,
   registerWasmKernels,
@@ -281,7 +281,7 @@ function filterGradRows(
  * the transposed im2col matrix of x, [kH·kW·C, B·P·Q], with dy seen as [B·P·Q, O].
  */
 function backpropFilter(
-  args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs },
+  args: KernelArgs,
 ): Info {
   const { inputs: { x, dy }, backend } = args;
   const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
@@ -348,7 +348,7 @@ function dilated(backend: BackendWasm, dy: Info, sh: number, sw: number): Info {
  * would be negative (explicit padding larger than the filter).
  */
 function backpropInput(
-  args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs },
+  args: KernelArgs,
 ): Info {
   const { inputs: { dy, filter }, backend } = args;
   const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
@@ -442,11 +442,7 @@ function inputGradCol2im(
  * 4 neighbouring output positions for one filter tap lie side by side, so out[b, p, q:q+4, :]
  * += x-rowᵀ ⊗ w[i, j, 0, :] over the taps (i, j). Undefined when it does not apply.
  */
-function conv2dSingleChannel(args: {
-  inputs: Record<string, Info>;
-  backend: BackendWasm;
-  attrs: Attrs;
-}): Info | undefined {
+function conv2dSingleChannel(args: KernelArgs): Info | undefined {
   const { inputs: { x, filter }, backend } = args;
   const attrs = args.attrs as unknown as ConvAttrs & { dilations?: number | [number, number] };
   if ((attrs.dataFormat ?? "NHWC") !== "NHWC" || x.dtype !== "float32") return undefined;
@@ -499,7 +495,7 @@ function conv2dSingleChannel(args: {
 }
 
 /** Conv2D: {@link conv2dSingleChannel} where it applies, else tfjs's XNNPACK kernel. */
-function conv2d(args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs }): Info {
+function conv2d(args: KernelArgs): Info {
   return conv2dSingleChannel(args) ?? tfjsKernel("Conv2D")(args);
 }
 
@@ -518,7 +514,7 @@ const FUSED_ACTIVATIONS: Record<string, string | undefined> = {
  * kernel and the activation's wasm kernel; other cases (and PReLU, leaky ReLU) tfjs's kernel.
  */
 function fusedConv2d(
-  args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs },
+  args: KernelArgs,
 ): Info {
   const { inputs: { bias, preluActivationWeights }, backend, attrs } = args;
   const activation = (attrs.activation as string | undefined) ?? "linear";
@@ -555,7 +551,7 @@ function fusedConv2d(
  * float instead of −∞, so windows whose values are all ≤ 0 pass no gradient at all.
  */
 function maxPoolGrad(
-  args: { inputs: Record<string, Info>; backend: BackendWasm; attrs: Attrs },
+  args: KernelArgs,
 ): Info {
   const { inputs: { dy, input }, backend } = args;
   const attrs = args.attrs as {
