@@ -437,6 +437,48 @@ Deno.test("adding a bias to every row gives the float32 sums; other adds are unc
   });
 });
 
+Deno.test("sub and multiply with a per-channel vector give the float32 results in both orders", () => {
+  const v = normals(4 * 3 * 8, 4450), cv = normals(8, 4451);
+  const f = Math.fround;
+  tf.tidy(() => {
+    const x = tf.tensor3d(v, [4, 3, 8]), c = tf.tensor3d(cv, [1, 1, 8]);
+    const cases: [tf.Tensor, (u: number, w: number) => number][] = [
+      [tf.sub(x, c), (u, w) => f(u - w)],
+      [tf.sub(c, x), (u, w) => f(w - u)],
+      [tf.mul(x, c), (u, w) => f(u * w)],
+      [tf.mul(c.reshape([8]), x), (u, w) => f(u * w)],
+    ];
+    for (const [got, op] of cases) {
+      assert.deepEqual(got.shape, [4, 3, 8]);
+      assert.deepEqual(
+        Array.from(got.dataSync()),
+        v.map((u, i) => op(u, cv[i % 8])).reduce(
+          (a: number[], b) => (a.push(b), a),
+          [],
+        ),
+      );
+    }
+  });
+});
+
+Deno.test("means over all axes but the last are float32 sums over the row count; tile equals cpu", async () => {
+  const v = normals(5 * 7 * 12, 4460).map((x) => 100 * x);
+  const m = tf.tidy(() => Array.from(tf.mean(tf.tensor3d(v, [5, 7, 12]), [0, 1]).dataSync()));
+  assert.deepEqual(m, Array.from(float32ColumnSums(v, 12).map((s) => Math.fround(s / 35))));
+  const tiles = () =>
+    tf.tidy(() => {
+      const t = tf.tensor3d(v.slice(0, 2 * 3 * 4), [2, 3, 4]);
+      return [
+        tf.tile(tf.tensor4d(v.slice(0, 12), [1, 1, 1, 12]), [3, 4, 5, 1]),
+        tf.tile(t, [2, 1, 3]),
+        tf.tile(t, [1, 2, 1]),
+        tf.tile(tf.tensor1d([1, 2, 3], "int32"), [4]),
+        tf.tile(tf.tensor2d([[1, 0]], [1, 2], "bool"), [2, 2]),
+      ].map((r) => [r.shape, r.dtype, Array.from(r.dataSync())]);
+    });
+  assert.deepEqual(tiles(), await onCpu(tiles));
+});
+
 Deno.test("a cast to the same dtype shares its values; a cast to bool is v ≠ 0", () => {
   tf.tidy(() => {
     const x = tf.tensor1d([1.5, -2, 0, NaN]);
