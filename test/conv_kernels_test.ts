@@ -450,13 +450,7 @@ Deno.test("sub and multiply with a per-channel vector give the float32 results i
     ];
     for (const [got, op] of cases) {
       assert.deepEqual(got.shape, [4, 3, 8]);
-      assert.deepEqual(
-        Array.from(got.dataSync()),
-        v.map((u, i) => op(u, cv[i % 8])).reduce(
-          (a: number[], b) => (a.push(b), a),
-          [],
-        ),
-      );
+      assert.deepEqual(Array.from(got.dataSync()), Array.from(v, (u, i) => op(u, cv[i % 8])));
     }
   });
 });
