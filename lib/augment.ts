@@ -44,6 +44,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { makeRng, type Rng } from "./random.ts";
+import type { BatchAugmenter } from "./train.ts";
 import { checkSeed, seedOr } from "./_random.ts";
 import {
   checkFinite,
@@ -77,15 +78,8 @@ export interface CutoutCentre {
   col: number;
 }
 
-/**
- * A batch augmenter, as `fit`'s `augment` option takes it: called once per training batch with
- * a seed, it returns new tensors (the caller disposes them) and neither changes nor disposes
- * the batch it is given.
- */
-export type BatchAugmenter = (
-  batch: { X: tf.Tensor; y: tf.Tensor },
-  seed: number,
-) => { X: tf.Tensor; y: tf.Tensor };
+// A batch augmenter, as `fit`'s `augment` option takes it (defined beside fit in train.ts).
+export type { BatchAugmenter } from "./train.ts";
 
 /** The name of a pipeline step. */
 export type AugmentOp =

@@ -8,13 +8,18 @@
  * - start-up and seeds: {@link setup}, {@link setSeed}, {@link makeRng}
  * - data: the {@link Dataset} type and its conversions ({@link toTensors}, {@link toDataFrame},
  *   {@link subset}), synthetic sets ({@link makeMoons} …), preprocessing ({@link standardize},
- *   {@link featureStats}), splits and folds ({@link trainDevTestSplit}, {@link kFold} …) and the
- *   real tabular sets shipped in `data/` ({@link loadBreastCancer} …)
+ *   {@link featureStats}), scalers fitted on one split and applied to others
+ *   ({@link fitScaler}: min-max, z-score, robust), splits and folds ({@link trainDevTestSplit},
+ *   {@link kFold} …), the real tabular sets shipped in `data/` ({@link loadBreastCancer} …) and
+ *   the Fashion-MNIST images ({@link loadFashionMnist}, {@link imageTensors},
+ *   {@link splitImages}, {@link readIdx})
  * - models and training: {@link mlp}, {@link cnn} (convolutional networks for images),
- *   {@link countParams}, {@link fit} (live progress in a
+ *   initializers with the intended variance ({@link initializer}, {@link initializerVariance},
+ *   {@link fans}), {@link countParams}, {@link fit} (live progress in a
  *   notebook), its {@link History} and the helpers that read it ({@link metricColumn},
  *   {@link bestEpoch}), {@link earlyStopping} (its `result()` after training),
- *   {@link evaluate}, {@link predictProba}, {@link predictGrid}
+ *   {@link evaluate}, {@link accuracy}, {@link predictProba}, {@link predictGrid},
+ *   {@link confusionMatrix}, {@link perClassAccuracy}
  * - optimization: the named optimizers' rules and settings ({@link optimizerSettings},
  *   {@link tfjsOptimizer}), learning-rate schedules ({@link stepDecay},
  *   {@link exponentialDecay}, {@link inverseTimeDecay}, {@link cosineDecay}), 2-D loss
@@ -24,7 +29,8 @@
  * - under the hood: dropout from scratch ({@link invertedDropout}, {@link originalDropout},
  *   {@link keepProbFromRate}), batch norm from scratch ({@link batchNorm},
  *   {@link updateRunningAverage}, {@link readBatchNormLayer}), per-layer activation statistics
- *   ({@link activationStats}) and their chart ({@link activationHistograms})
+ *   ({@link activationStats}) and their chart ({@link activationHistograms}), per-layer gradient
+ *   statistics ({@link gradientStats}) and their chart ({@link gradientNormChart})
  * - weight penalties with explicit conventions: {@link l2Penalty}, {@link l1Penalty},
  *   {@link elasticNetPenalty}, their tfjs regularizers ({@link l2Regularizer} …),
  *   {@link convertLambda}, {@link weightDecayStep}; weight measurements ({@link sparsity},
@@ -32,6 +38,8 @@
  *   {@link regularizationPathChart}, {@link networkDiagram} and {@link accuracyVsLambda}
  * - charts (Vega-Lite specs) and display: {@link learningCurves}, {@link decisionBoundary},
  *   {@link weightDistribution}, {@link metricBars}, {@link tableView}, {@link lineChart},
+ *   {@link functionChart} (functions and their derivatives), {@link imageGrid},
+ *   {@link confusionMatrixChart},
  *   {@link show}, {@link chart}; live displays ({@link liveChart}, {@link progressLine})
  * - data augmentation for images: flips, {@link rotate}, {@link zoom}, {@link translate},
  *   {@link cropWithPadding}, {@link addNoise}, {@link cutout}, {@link mixup} …, seeded
@@ -59,8 +67,6 @@ export * from "./split.ts";
 export * from "./tabular.ts";
 export * from "./fashion_mnist.ts";
 export * from "./augment.ts";
-// augment.ts and train.ts both define BatchAugmenter (the same function type): this picks one.
-export type { BatchAugmenter } from "./augment.ts";
 export * from "./model.ts";
 export * from "./initializers.ts";
 export * from "./cnn.ts";
