@@ -79,6 +79,7 @@ export * from "./surfaces.ts";
 export * from "./history.ts";
 export * from "./predict.ts";
 export * from "./confusion.ts";
+export * from "./uncertainty.ts";
 export * from "./regularizers.ts";
 export * from "./dropout.ts";
 export * from "./batch_norm.ts";
