@@ -153,6 +153,28 @@ function liveDisplay<T>(
   };
 }
 
+/** True when some record holds a finite loss or accuracy (training or validation). */
+function hasFiniteValue(epochs: readonly EpochRecord[]): boolean {
+  return epochs.some((r) =>
+    [r.loss, r.acc, r.valLoss, r.valAcc].some((v) => typeof v === "number" && Number.isFinite(v))
+  );
+}
+
+/** A one-line chart in place of learning curves when no value is finite. */
+function divergedChart(numEpochs: number, title: string): VegaLiteSpec {
+  const text = `no finite loss to draw after ${numEpochs} epoch${numEpochs === 1 ? "" : "s"}: ` +
+    "the run diverged (every loss is NaN or infinite)";
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title,
+    width: 520,
+    height: 40,
+    data: { values: [{ text }] },
+    mark: { type: "text", fontSize: 14, align: "center" },
+    encoding: { text: { field: "text", type: "nominal" } },
+  };
+}
+
 /**
  * Creates a chart output that is redrawn in place: call `update(spec)` as often as you like
  * (for example after every epoch) and `done()` at the end. Drawing is throttled (see
@@ -290,8 +312,11 @@ export function notebookProgress(
   minIntervalOf(options, 0);
   let line: ProgressLine | undefined;
   let live: LiveChart | undefined;
+  // A diverged run (every value NaN or infinite) has no line to draw: say so instead.
   const curves = (ctx: ProgressContext, title: string, subtitle?: string) =>
-    learningCurves(ctx.history.epochs, { title, subtitle });
+    hasFiniteValue(ctx.history.epochs)
+      ? learningCurves(ctx.history.epochs, { title, subtitle })
+      : divergedChart(ctx.history.epochs.length, title);
   return {
     onTrainBegin(ctx) {
       if (kind === "line") line = progressLine(`training for ${ctx.params.epochs} epochs`, options);

@@ -416,6 +416,25 @@ Deno.test("notebookProgress() shows a training run in one output", async (t) => 
     },
   );
 
+  await t.step("chart: a diverged run (every loss NaN) says so instead of throwing", async () => {
+    await withFakeKernel(async (calls) => {
+      const cb = notebookProgress("chart", { minInterval: 0 });
+      const epochs: { epoch: number; loss: number }[] = [];
+      const ctx = { params: { epochs: 3 }, history: { epochs } };
+      cb.onTrainBegin(ctx);
+      for (let epoch = 1; epoch <= 3; epoch++) {
+        epochs.push({ epoch, loss: NaN });
+        await cb.onEpochEnd(epochs[epochs.length - 1], ctx);
+      }
+      await cb.onTrainEnd(ctx);
+      const final = calls.at(-1)!.bundle[VEGA_LITE_MIME] as VegaLiteSpec;
+      assert.match(JSON.stringify(final.data), /no finite loss to draw after 3 epochs/);
+      // A run that recovers draws its curves again.
+      epochs.push({ epoch: 4, loss: 0.5 });
+      assert.doesNotThrow(() => learningCurves(epochs, { title: "t" }));
+    });
+  });
+
   await t.step(
     "line: a bar with the epoch's numbers, the last line when training ends",
     async () => {
