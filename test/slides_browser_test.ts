@@ -2,9 +2,13 @@
  * The decks in a real browser: every lesson's deck is built from its executed notebook (the
  * lesson runs first if its executed copy is missing or stale) and opened from disk in Debian's
  * headless Chromium with the network switched off. The test counts the slides, fails on any
- * console error, page error or request leaving the file, checks every chart is a non-empty SVG,
- * that fonts load, that a screenshot of a chart slide is not blank, that the speaker view opens
- * from file:// with the slide's notes, and that the PDF handout has a page per slide and step.
+ * console error, page error or request leaving the file, presses → from the first slide and
+ * checks it visits every slide in order, checks every chart is a non-empty SVG, that fonts load,
+ * that a screenshot of a chart slide is not blank, that the speaker view opens from file:// with
+ * the slide's notes, and that the PDF handout has a page per slide in its final state (and the
+ * handout with notes a notes page more per slide with notes).
+ *
+ * `SLIDES_TEST_LESSONS="02 10"` limits the test to those lessons (a maintainer's shortcut).
  *
  * Chromium must be installed (`.ci/run` installs Debian's `chromium`); without it this test
  * fails and says what to install.
@@ -78,6 +82,53 @@ async function offline(page: Page): Promise<void> {
   });
 }
 
+/** Presses a key on the page as a clicker or keyboard would (CDP key events). */
+async function press(page: Page, key: string, code: string, keyCode: number): Promise<void> {
+  for (const type of ["keyDown", "keyUp"]) {
+    await page.send("Input.dispatchKeyEvent", {
+      type,
+      key,
+      code,
+      windowsVirtualKeyCode: keyCode,
+      nativeVirtualKeyCode: keyCode,
+    });
+  }
+}
+
+/**
+ * Presses → from the first slide until the deck's last step, and returns the slides visited
+ * in order ("h.v"), each once.
+ */
+async function walkRight(page: Page): Promise<string[]> {
+  await page.evaluate("Reveal.slide(0, 0, -1)");
+  const visited: string[] = [];
+  const at = () =>
+    page.evaluate<{ slide: string; step: string; end: boolean }>(`(() => {
+      const ix = Reveal.getIndices();
+      return {
+        slide: ix.h + "." + (ix.v ?? 0),
+        step: ix.h + "." + (ix.v ?? 0) + "." + (ix.f ?? -1),
+        end: Reveal.isLastSlide() && !Reveal.availableFragments().next,
+      };
+    })()`);
+  let state = await at();
+  visited.push(state.slide);
+  for (let presses = 0; !state.end && presses < 2000; presses++) {
+    await press(page, "ArrowRight", "ArrowRight", 39);
+    const next = await at();
+    if (next.step === state.step) throw new Error(`→ does nothing on slide ${next.slide}`);
+    if (next.slide !== visited[visited.length - 1]) visited.push(next.slide);
+    state = next;
+  }
+  return visited;
+}
+
+/** The lessons the browser test opens: all, or those named in SLIDES_TEST_LESSONS ("02 10"). */
+function lessonsToTest(): string[] {
+  const filter = (Deno.env.get("SLIDES_TEST_LESSONS") ?? "").split(/[\s,]+/).filter((s) => s);
+  return listNotebooks(filter);
+}
+
 function deckUrl(deck: DeckResult, query = "?transition=none"): string {
   return new URL(`file://${deck.deckPath}${query}`).href;
 }
@@ -89,7 +140,7 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
   const chromium = findChromium();
   if (!chromium) assert.fail(`The browser test needs Chromium.\n${CHROMIUM_HINT}`);
 
-  const lessons = listNotebooks();
+  const lessons = lessonsToTest();
   const stale: string[] = [];
   for (const lesson of lessons) {
     if (await staleReason(lesson, executedPath(lesson))) stale.push(lesson);
@@ -127,6 +178,18 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
           const total = await page.evaluate<number>("Reveal.getTotalSlides()");
           assert.equal(total, expectedSlides(nb), "slides counted from the notebook's metadata");
           assert.equal(total, deck.slideCount);
+
+          const walked = await walkRight(page);
+          assert.equal(
+            new Set(walked).size,
+            walked.length,
+            `→ visits each slide once, in order: ${walked.join(" ")}`,
+          );
+          assert.equal(walked.length, total, `→ from the first slide visits every slide`);
+          const order = await page.evaluate<string[]>(
+            `Reveal.getSlides().map((s) => { const ix = Reveal.getIndices(s); return ix.h + "." + (ix.v ?? 0); })`,
+          );
+          assert.deepEqual(walked, order, "→ visits the slides in the deck's order");
 
           const charts = await page.evaluate<number>(
             "document.querySelectorAll('.output-chart > svg').length",
@@ -327,14 +390,16 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
       );
     }
 
-    await t.step("the PDF handout has one page per slide and per fragment step", async () => {
-      const deck = withCharts ?? built.decks[0];
-      const page = await browser.newPage();
-      let laidOut: number;
-      try {
-        await page.goto(deckUrl(deck, "?print-pdf"));
-        await page.waitFor("document.documentElement.dataset.pdfReady === 'true'");
-        const strays = await page.evaluate<string[]>(`(() => {
+    await t.step(
+      "the PDF handout has one page per slide, every step shown; the notes handout a notes page more per slide with notes",
+      async () => {
+        const deck = withCharts ?? built.decks[0];
+        const page = await browser.newPage();
+        let laidOut: number;
+        try {
+          await page.goto(deckUrl(deck, "?print-pdf"));
+          await page.waitFor("document.documentElement.dataset.pdfReady === 'true'");
+          const strays = await page.evaluate<string[]>(`(() => {
           const out = [];
           const seen = new Set();
           for (const el of document.querySelectorAll('[id]')) {
@@ -349,30 +414,41 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
           }
           return out.slice(0, 5);
         })()`);
-        assert.deepEqual(strays, [], "each printed page's charts use their own clip paths");
-        laidOut = await page.evaluate<number>(`(() => {
+          assert.deepEqual(strays, [], "each printed page's charts use their own clip paths");
+          const hiddenSteps = await page.evaluate<number>(`[...document.querySelectorAll(
+          '.pdf-page .slide-body > .fragment')].filter((f) => getComputedStyle(f).opacity === '0').length`);
+          assert.equal(hiddenSteps, 0, "every step of a slide is shown in the handout");
+          const stacked = await page.evaluate<number[]>(`[...document.querySelectorAll(
+          '.pdf-page .visual-stack')].map((st) => [...st.children].filter((c) =>
+            getComputedStyle(c).visibility !== 'hidden' && getComputedStyle(c).opacity !== '0').length)`);
+          assert.ok(stacked.every((n) => n === 1), `one chart of a stack shows: ${stacked}`);
+          laidOut = await page.evaluate<number>(`(() => {
           const pageHeight = Math.min(...[...document.querySelectorAll('.pdf-page')]
             .map((p) => p.offsetHeight));
           return [...document.querySelectorAll('.pdf-page')]
             .reduce((n, p) => n + Math.max(1, Math.round(p.offsetHeight / pageHeight)), 0);
         })()`);
-      } finally {
-        await page.close();
-      }
-      const html = await Deno.readTextFile(deck.deckPath);
-      const sections = html.split(/<section[^>]*data-slide-number=/).slice(1);
-      const steps = sections.reduce((n, s) => {
-        const own = s.split(/<\/section>/)[0];
-        const indices = new Set([...own.matchAll(/data-fragment-index="(\d+)"/g)].map((m) => m[1]));
-        return n + 1 + indices.size;
-      }, 0);
-      const [result] = (await printHandouts([deck.deckPath], { executable: chromium }))!;
-      assert.equal(result.error, undefined);
-      const pdf = await Deno.readFile(result.pdfPath!);
-      assert.equal(new TextDecoder().decode(pdf.subarray(0, 5)), "%PDF-");
-      assert.equal(result.pages, laidOut, "a PDF page per page of the print view");
-      assert.ok(result.pages! >= steps, `${result.pages} pages for ${steps} slide steps`);
-    });
+        } finally {
+          await page.close();
+        }
+        const [result] = (await printHandouts([deck.deckPath], { executable: chromium }))!;
+        assert.equal(result.error, undefined);
+        const pdf = await Deno.readFile(result.pdfPath!);
+        assert.equal(new TextDecoder().decode(pdf.subarray(0, 5)), "%PDF-");
+        assert.equal(result.pages, laidOut, "a PDF page per page of the print view");
+        assert.equal(result.pages, deck.slideCount, "one page per slide, not per step");
+        const html = await Deno.readTextFile(deck.deckPath);
+        const withNotes = html.split(/<section[^>]*data-slide-number=/).slice(1)
+          .filter((s) => s.split(/<\/section>/)[0].includes('<aside class="notes">')).length;
+        // a long note may run onto a second page
+        assert.ok(
+          result.notesPages! >= deck.slideCount + withNotes &&
+            result.notesPages! <= deck.slideCount + 2 * withNotes,
+          `the handout with notes adds a notes page after each of the ${withNotes} slides with ` +
+            `notes: ${result.notesPages} pages for ${deck.slideCount} slides`,
+        );
+      },
+    );
   } finally {
     await browser.close();
     await Deno.remove(outDir, { recursive: true });

@@ -151,9 +151,9 @@
   document.addEventListener("toggle", refitOnToggle, true);
 
   /**
-   * The print view copies a slide once per fragment step, so ids repeat and a chart's
-   * `clip-path="url(#…)"` would point into another page (Chromium then draws no line). Each
-   * page gets its own ids.
+   * The print view moves slides into pages (and copies a slide's notes onto a notes page), so
+   * ids could repeat and a chart's `clip-path="url(#…)"` point into another page (Chromium then
+   * draws no line). Each page gets its own ids.
    */
   function uniqueIdsPerPage() {
     document.querySelectorAll(".pdf-page").forEach((page, n) => {
@@ -191,13 +191,17 @@
     maxScale: 2.5,
     center: false,
     hash: true,
+    // → and Space visit every slide in order, vertical ones included (what a clicker sends);
+    // ↓ / ↑ still move within a vertical stack and the overview still shows the stacks.
+    navigationMode: "linear",
     slideNumber: "c/t",
     showSlideNumber: "all",
     transition: "fade",
     transitionSpeed: "fast",
     backgroundTransition: "none",
-    pdfSeparateFragments: true,
-    pdfMaxPagesPerSlide: 2,
+    // The handout shows each slide once, in its final state (every step shown).
+    pdfSeparateFragments: false,
+    pdfMaxPagesPerSlide: 1,
     plugins: [RevealNotes, { id: "fit", init: fitAll }],
   }).then(() => {
     root.dataset.deckReady = "true";

@@ -122,6 +122,8 @@ export interface IndexEntry {
   deck?: string;
   /** The PDF handout's file name, when it exists. */
   pdf?: string;
+  /** The PDF handout with notes, when it exists. */
+  notesPdf?: string;
   /** How many slides the deck has, when known. */
   slides?: number;
 }
@@ -154,7 +156,10 @@ export function renderIndex(
     const deck = e.deck
       ? `<a class="deck" href="${escapeHtml(e.deck)}">${title}</a>`
       : `<span class="missing">${title}</span>`;
-    const pdf = e.pdf ? `<a href="${escapeHtml(e.pdf)}">PDF handout</a>` : "";
+    const pdf = [
+      e.pdf ? `<a href="${escapeHtml(e.pdf)}">PDF handout</a>` : "",
+      e.notesPdf ? `<a href="${escapeHtml(e.notesPdf)}">with speaker notes</a>` : "",
+    ].filter((s) => s).join(", ");
     const slides = e.slides !== undefined ? `${e.slides} slides` : "";
     const note = e.deck ? "" : "not built yet: run <code>deno task slides</code>";
     return `<li><div class="title">${deck}</div><div class="meta">${
@@ -194,8 +199,9 @@ kbd { border: 1px solid #b7c1cc; border-radius: 3px; padding: 0 4px; font-size: 
 ${rows}
 </ol>
 <div class="help">
-<p>Each deck is one file that works offline. Keys: <kbd>→</kbd>/<kbd>Space</kbd> next,
-<kbd>←</kbd> back, <kbd>S</kbd> speaker view (notes, timer, next slide),
+<p>Each deck is one file that works offline. Keys: <kbd>→</kbd>/<kbd>Space</kbd> next
+step or slide (every slide in order, the vertical ones included), <kbd>←</kbd> back,
+<kbd>S</kbd> speaker view (notes, timer, next slide),
 <kbd>F</kbd> full screen, <kbd>Esc</kbd> overview. Click "code" on a slide to unfold
 folded code.</p>
 </div>
@@ -239,11 +245,13 @@ export async function writeIndex(
     }
     const deckPath = deckPathFor(path, outDir);
     const pdfPath = deckPath.replace(/\.html$/, ".pdf");
+    const notesPdfPath = notesPdfPathFor(deckPath);
     entries.push({
       name,
       title,
       deck: existsSync(deckPath) ? basename(deckPath) : undefined,
       pdf: existsSync(pdfPath) ? basename(pdfPath) : undefined,
+      notesPdf: existsSync(notesPdfPath) ? basename(notesPdfPath) : undefined,
       slides: existsSync(deckPath) ? _slidesOf(deckPath) : undefined,
     });
   }
@@ -260,6 +268,9 @@ export interface PdfResult {
   deckPath: string;
   pdfPath?: string;
   pages?: number;
+  /** The handout with the speaker notes on a page after each slide, when printed. */
+  notesPdfPath?: string;
+  notesPages?: number;
   /** Slides that do not fit their page even scaled down (1-based, as in the deck). */
   overflowing: number[];
   /** Slides scaled below {@linkcode CROWDED_ZOOM} to fit, with their scale. */
@@ -267,32 +278,47 @@ export interface PdfResult {
   error?: string;
 }
 
+/** The handout with notes for a deck: NN_name-notes.pdf beside NN_name.pdf. */
+export function notesPdfPathFor(deckPath: string): string {
+  return deckPath.replace(/\.html$/, "-notes.pdf");
+}
+
+/** Pages in a PDF file made by Chromium. */
+function _pdfPages(pdf: Uint8Array): number | undefined {
+  return new TextDecoder("latin1").decode(pdf).match(/\/Type\s*\/Page[^s]/g)?.length;
+}
+
 /**
- * Prints PDF handouts of decks with headless Chromium (each deck opened with `?print-pdf`,
- * one page per slide and per fragment step).
+ * Prints PDF handouts of decks with headless Chromium: each deck opened with `?print-pdf`,
+ * one page per slide in its final state (every step shown); and, unless `notes` is false, a
+ * second handout `NN_name-notes.pdf` with each slide's speaker notes on a page after it
+ * (`?print-pdf&showNotes=separate-page`).
  *
  * @param deckPaths The decks.
  * @param options.executable The browser. @default findChromium()
  * @param options.timeout Milliseconds a deck may take to lay out. @default 120000
+ * @param options.notes Print the handout with notes too. @default true
  * @returns One result per deck; undefined when no Chromium is found.
  */
 export async function printHandouts(
   deckPaths: string[],
-  options: { executable?: string; timeout?: number } = {},
+  options: { executable?: string; timeout?: number; notes?: boolean } = {},
 ): Promise<PdfResult[] | undefined> {
   const executable = options.executable ?? findChromium();
   if (!executable) return undefined;
   const browser = await Browser.launch({ executable });
+  const timeout = options.timeout ?? 120_000;
   const results: PdfResult[] = [];
   try {
     for (const deckPath of deckPaths) {
       const pdfPath = deckPath.replace(/\.html$/, ".pdf");
+      const notesPdfPath = notesPdfPathFor(deckPath);
       const page = await browser.newPage();
       try {
         const url = new URL(`file://${deckPath}`);
         url.search = "?print-pdf";
-        await page.goto(url.href, options.timeout ?? 120_000);
-        await page.waitFor("document.documentElement.dataset.pdfReady", options.timeout ?? 120_000);
+        await page.goto(url.href, timeout);
+        await page.waitFor("document.documentElement.dataset.pdfReady", timeout);
         const fit = await page.evaluate<{ slide: number; zoom: number; over: boolean }[]>(
           `[...document.querySelectorAll(".slide-body[data-zoom]")].map((b) => ({
             slide: Number(b.closest("[data-slide-number]")?.dataset.slideNumber ?? 0),
@@ -306,10 +332,26 @@ export async function printHandouts(
           .map(({ slide, zoom }) => ({ slide, zoom }));
         const pdf = await page.printPdf();
         await writeFileAtomic(pdfPath, pdf);
-        const pages = new TextDecoder("latin1").decode(pdf).match(/\/Type\s*\/Page[^s]/g)?.length;
-        results.push({ deckPath, pdfPath, pages, overflowing, crowded });
+        const result: PdfResult = {
+          deckPath,
+          pdfPath,
+          pages: _pdfPages(pdf),
+          overflowing,
+          crowded,
+        };
+        if (options.notes !== false) {
+          url.search = "?print-pdf&showNotes=separate-page";
+          await page.goto(url.href, timeout);
+          await page.waitFor("document.documentElement.dataset.pdfReady", timeout);
+          const notesPdf = await page.printPdf();
+          await writeFileAtomic(notesPdfPath, notesPdf);
+          result.notesPdfPath = notesPdfPath;
+          result.notesPages = _pdfPages(notesPdf);
+        }
+        results.push(result);
       } catch (error) {
         await Deno.remove(pdfPath).catch(() => {});
+        await Deno.remove(notesPdfPath).catch(() => {});
         results.push({ deckPath, overflowing: [], crowded: [], error: (error as Error).message });
       } finally {
         await page.close();
@@ -380,6 +422,9 @@ export async function buildDecks(
       continue;
     }
     log(`ok   ${name.padEnd(width)}  ${result.pages ?? "?"} pages`);
+    if (result.notesPdfPath) {
+      log(`ok   ${basename(result.notesPdfPath).padEnd(width)}  ${result.notesPages ?? "?"} pages`);
+    }
     if (result.overflowing.length > 0) {
       log(
         `     warning: slide${result.overflowing.length === 1 ? "" : "s"} ${
