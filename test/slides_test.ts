@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { renderDeck } from "../tools/_slides.ts";
+import { parseCheckLine, renderDeck } from "../tools/_slides.ts";
 import { inlineScript, loadDeckAssets } from "../tools/_deck_assets.ts";
 import { countSlides, deckTitle, planDeck, slideType } from "../tools/_deck_plan.ts";
 import { type Notebook, type NotebookCell, NotebookFormatError } from "../tools/_notebook.ts";
@@ -412,6 +412,36 @@ Deno.test("noisy outputs are tidied: progress, ANSI codes, carriage returns, lon
   });
 });
 
+Deno.test("check lines become a compact list: the claim, its detail smaller, failures kept", () => {
+  const nb: Notebook = {
+    metadata: {},
+    cells: [
+      md("## Checks", "slide"),
+      code('await lib.check(ok, "claims");', [
+        stdout(
+          "before\n✓ loss falls (from 0.69 to 0.12 (float32))\n✗ flat at f(x)\n✓ g is small (≤ 1e-6)\nafter\n",
+        ),
+      ]),
+    ],
+  };
+  const body = leafSections(render(nb).html)[1].body;
+  assert.match(body, /<pre class="output-stream output-stdout">before<\/pre><ul class="checks">/);
+  assert.ok(
+    body.includes(
+      '<span class="check-claim">loss falls</span> <span class="check-detail">(from 0.69 to 0.12 (float32))</span>',
+    ),
+  );
+  assert.ok(
+    body.includes(
+      '<li class="check-fail"><span class="check-mark">✗</span> <span class="check-claim">flat at f(x)</span></li>',
+    ),
+    "a failure stays, in its own colour; f(x) is not a detail",
+  );
+  assert.match(body, /<\/ul><pre class="output-stream output-stdout">after<\/pre>/);
+  assert.deepEqual(parseCheckLine("✓ a (b) c"), { pass: true, claim: "a (b) c" });
+  assert.equal(parseCheckLine("plain"), null);
+});
+
 Deno.test("check cells and Jupyter Book tags fold or remove parts of a cell", () => {
   const checkCell = code('await lib.check(a > b, "a beats b");', [stdout("✓ a beats b\n")]);
   const longCode = code(Array.from({ length: 25 }, (_, i) => `const v${i} = ${i};`).join("\n"));
@@ -429,7 +459,12 @@ Deno.test("check cells and Jupyter Book tags fold or remove parts of a cell", ()
   };
   const body = leafSections(render(nb).html)[1].body;
   assert.match(body, /<details class="fold"><summary>code · 1 line<\/summary>/);
-  assert.ok(body.includes('<span class="check-pass">✓ a beats b</span>'));
+  assert.ok(
+    body.includes(
+      '<ul class="checks"><li class="check-pass"><span class="check-mark">✓</span> <span class="check-claim">a beats b</span></li></ul>',
+    ),
+    "a check line is a list item in the slide's type, not console text",
+  );
   assert.match(
     body,
     /<pre class="code-input" data-lines="25">/,

@@ -11,7 +11,8 @@
  * counts as `-`; the first shown cell always starts a slide. The Jupyter Book cell tags are
  * honoured: `remove-cell`, `remove-input` and `remove-output` leave things out, `hide-input`
  * and `hide-output` fold them (a click unfolds them). The code of check cells (`lib.check`) is
- * folded too: their ✓ lines stay on the slide. On a slide that would have to shrink below 75 %
+ * folded too: their ✓ lines stay on the slide, as a compact list of claims (a check's detail in
+ * parentheses smaller). On a slide that would have to shrink below 75 %
  * to fit, the deck's script folds code blocks as well, longest first.
  *
  * A title slide made from the notebook's first heading comes first. Markdown and math are
@@ -226,6 +227,70 @@ function _preText(text: string, cls: string): string {
   return `<pre class="${cls}">${body}</pre>`;
 }
 
+/**
+ * A check line (`✓ claim (detail)` as `lib.check` prints it, or `✗ …`) split into its mark,
+ * its claim and the parenthesised detail at its end (numbers, mostly), or null for another line.
+ */
+export function parseCheckLine(
+  line: string,
+): { pass: boolean; claim: string; detail?: string } | null {
+  const m = /^\s*(✓|✗|✘)\s*(.*?)\s*$/.exec(line);
+  if (!m) return null;
+  const pass = m[1] === "✓";
+  const text = m[2];
+  if (!text.endsWith(")")) return { pass, claim: text };
+  let depth = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    if (text[i] === ")") depth++;
+    else if (text[i] === "(" && --depth === 0) {
+      const claim = text.slice(0, i).trimEnd();
+      // "f(x)" at the end of a claim is not a detail: a detail follows a space
+      if (i === 0 || text[i - 1] !== " " || claim === "") break;
+      return { pass, claim, detail: text.slice(i + 1, -1) };
+    }
+  }
+  return { pass, claim: text };
+}
+
+/**
+ * A stdout stream as HTML: runs of check lines become a compact list in the slide's own type (a
+ * ✓ or ✗ mark, the claim, its detail smaller), other lines stay console text.
+ */
+function _streamHtml(text: string, cls: string): string {
+  const lines = _clipLines(text).split("\n");
+  const parts: string[] = [];
+  let plain: string[] = [];
+  let checks: string[] = [];
+  const flushPlain = () => {
+    if (plain.some((l) => l.trim() !== "")) parts.push(_preText(plain.join("\n"), cls));
+    plain = [];
+  };
+  const flushChecks = () => {
+    if (checks.length > 0) parts.push(`<ul class="checks">${checks.join("")}</ul>`);
+    checks = [];
+  };
+  for (const line of lines) {
+    const check = parseCheckLine(line);
+    if (!check) {
+      flushChecks();
+      plain.push(line);
+      continue;
+    }
+    flushPlain();
+    const detail = check.detail
+      ? ` <span class="check-detail">(${escapeHtml(check.detail)})</span>`
+      : "";
+    checks.push(
+      `<li class="${check.pass ? "check-pass" : "check-fail"}"><span class="check-mark">${
+        check.pass ? "✓" : "✗"
+      }</span> <span class="check-claim">${escapeHtml(check.claim)}</span>${detail}</li>`,
+    );
+  }
+  flushChecks();
+  flushPlain();
+  return parts.join("");
+}
+
 /** A progress bar output (lib's progress line): its final fraction and text. */
 function _progress(data: Record<string, unknown>): { fraction: number; text: string } | null {
   const html = joinText(data["text/html"] as string | string[] | undefined);
@@ -333,10 +398,9 @@ function _renderOutputs(ctx: _Context, cell: NotebookCell, index: number): _Rend
       const text = _terminalText(stream.text);
       if (text.trim()) {
         out.push({
-          html: _preText(
-            text,
-            `output-stream output-${stream.name === "stderr" ? "stderr" : "stdout"}`,
-          ),
+          html: stream.name === "stderr"
+            ? _preText(text, "output-stream output-stderr")
+            : _streamHtml(text, "output-stream output-stdout"),
           visual: false,
         });
       }
