@@ -7,8 +7,20 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseCheckLine, renderDeck } from "../tools/_slides.ts";
 import { inlineScript, loadDeckAssets } from "../tools/_deck_assets.ts";
-import { countSlides, deckTitle, planDeck, slideType } from "../tools/_deck_plan.ts";
-import { type Notebook, type NotebookCell, NotebookFormatError } from "../tools/_notebook.ts";
+import {
+  countSlides,
+  deckTitle,
+  planDeck,
+  slidesWithoutNotes,
+  slideType,
+} from "../tools/_deck_plan.ts";
+import {
+  type Notebook,
+  type NotebookCell,
+  NotebookFormatError,
+  readNotebook,
+} from "../tools/_notebook.ts";
+import { listNotebooks } from "../tools/_jupyter.ts";
 import {
   buildDecks,
   renderIndex,
@@ -689,4 +701,29 @@ Deno.test("inlineScript() keeps a script from closing its <script> element early
     new Function(`${safe}; return [a, b.test("x<!--y"), b.test("x<--y")];`)().join(" "),
     new Function(`${js}; return [a, b.test("x<!--y"), b.test("x<--y")];`)().join(" "),
   );
+});
+
+/**
+ * Lessons not yet held to speaker notes on every horizontal slide (they were being rewritten
+ * when the check came in). The test lists their slides without notes; take a lesson off the
+ * list once it has them. Every other lesson, and every new one, must have them.
+ */
+const NOTES_PENDING = new Set(["07_batch_norm", "09_augmentation"]);
+
+Deno.test("every horizontal slide of every lesson has speaker notes", async () => {
+  const failures: string[] = [];
+  for (const path of listNotebooks()) {
+    const name = path.split("/").pop()!.replace(/\.ipynb$/, "");
+    const missing = slidesWithoutNotes(await readNotebook(path));
+    if (missing.length === 0) {
+      if (NOTES_PENDING.has(name)) {
+        console.log(`  ${name}: every horizontal slide has notes now; take it off NOTES_PENDING`);
+      }
+      continue;
+    }
+    const line = `${name}: slide${missing.length === 1 ? "" : "s"} ${missing.join(", ")}`;
+    if (NOTES_PENDING.has(name)) console.log(`  pending, without notes: ${line}`);
+    else failures.push(line);
+  }
+  assert.deepEqual(failures, [], "horizontal slides without speaker notes (a `notes` cell)");
 });

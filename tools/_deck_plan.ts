@@ -192,3 +192,41 @@ export function deckTitle(nb: Notebook, name: string): string {
 export function countSlides(plan: DeckPlan): number {
   return 1 + plan.slides.reduce((n, stack) => n + stack.length, 0);
 }
+
+/**
+ * The slides that have no speaker notes, numbered as the deck numbers them (the title slide is
+ * 1). A slide has notes when a non-empty `notes` cell belongs to it or to one of its fragments.
+ * The title slide is not listed (its notes are optional: the lesson's first slide follows it).
+ *
+ * @param nb The notebook.
+ * @param options.subslides List vertical slides too, not only horizontal ones. @default false
+ * @returns Slide numbers, in order.
+ *
+ * @example A slide with notes, a vertical slide and a slide without
+ * ```ts
+ * import { slidesWithoutNotes } from "./_deck_plan.ts";
+ * const cell = (t: string, source = "x") => ({ cell_type: "markdown" as const, source, metadata: { slideshow: { slide_type: t } } });
+ * const nb = { cells: [cell("slide"), cell("notes", "Say"), cell("subslide"), cell("slide"), cell("notes", " ")], metadata: {} };
+ * if (slidesWithoutNotes(nb).join() !== "4") throw new Error(String(slidesWithoutNotes(nb)));
+ * if (slidesWithoutNotes(nb, { subslides: true }).join() !== "3,4") throw new Error("3,4");
+ * ```
+ */
+export function slidesWithoutNotes(
+  nb: Notebook,
+  options: { subslides?: boolean } = {},
+): number[] {
+  const written = (indices: number[]) =>
+    indices.some((i) => joinText(nb.cells[i].source).trim() !== "");
+  const missing: number[] = [];
+  let number = 1;
+  for (const stack of planDeck(nb).slides) {
+    stack.forEach((slide, v) => {
+      number++;
+      if (v > 0 && !options.subslides) return;
+      const hasNotes = written(slide.notes) ||
+        slide.items.some((item) => item.kind === "fragment" && written(item.notes));
+      if (!hasNotes) missing.push(number);
+    });
+  }
+  return missing;
+}

@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { BUILD_DIR, listNotebooks, NOTEBOOKS_DIR, ROOT } from "./_jupyter.ts";
 import { COURSE_TITLE, renderDeck } from "./_slides.ts";
 import { loadDeckAssets, SLIDES_DIR } from "./_deck_assets.ts";
-import { deckTitle } from "./_deck_plan.ts";
+import { deckTitle, slidesWithoutNotes } from "./_deck_plan.ts";
 import { readNotebook } from "./_notebook.ts";
 import { escapeHtml, renderInlineMarkdown } from "./_markdown.ts";
 import { Browser, CHROMIUM_HINT, findChromium } from "./_chromium.ts";
@@ -26,6 +26,8 @@ export interface DeckResult {
   slideCount: number;
   chartCount: number;
   warnings: string[];
+  /** Horizontal slides without speaker notes (numbered as in the deck). */
+  withoutNotes: number[];
 }
 
 /** A path for messages: relative to the project when inside it. */
@@ -105,6 +107,7 @@ export async function writeDeck(
       slideCount: deck.slideCount,
       chartCount: deck.chartCount,
       warnings: deck.warnings,
+      withoutNotes: slidesWithoutNotes(nb),
     };
   } catch (error) {
     await Deno.remove(deckPath).catch(() => {});
@@ -393,6 +396,14 @@ export async function buildDecks(
         } slides, ${String(deck.chartCount).padStart(2)} charts`,
       );
       for (const warning of deck.warnings) log(`     warning: ${warning}`);
+      if (deck.withoutNotes.length > 0) {
+        const n = deck.withoutNotes.length;
+        log(
+          `     note: slide${n === 1 ? "" : "s"} ${deck.withoutNotes.join(", ")} ${
+            n === 1 ? "has" : "have"
+          } no speaker notes (a \`notes\` cell after the slide's heading)`,
+        );
+      }
     } catch (error) {
       ok = false;
       log(`FAIL ${basename(deckPathFor(notebook)).padEnd(width)}  no deck written`);
