@@ -211,6 +211,7 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
                 Reveal.slide(ix.h, ix.v, f);
                 await new Promise(requestAnimationFrame);
                 for (const svg of slide.querySelectorAll('.output-chart > svg')) {
+                  if (svg.closest('.slide-body > .fragment:not(.visible)')) continue;
                   const r = svg.getBoundingClientRect();
                   const shown = getComputedStyle(svg.closest('.stack-item') ?? svg).opacity !== '0';
                   if (!shown) continue;
@@ -226,6 +227,38 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
             return out;
           })()`);
           assert.equal(chartSlides.length > 0, charts > 0);
+
+          // A step takes no room before it shows, and a slide's charts are not shrunk for steps
+          // not shown yet: at its first step a chart may be as large as, or larger than, at its
+          // last.
+          const steps = await page.evaluate<
+            { slide: number; hiddenRoom: number; first: number; last: number }[]
+          >(`(async () => {
+            const out = [];
+            for (const slide of Reveal.getSlides()) {
+              const body = slide.querySelector(':scope > .slide-body');
+              if (!body || !body.querySelector(':scope > .fragment')) continue;
+              const ix = Reveal.getIndices(slide);
+              Reveal.slide(ix.h, ix.v, -1);
+              await new Promise(requestAnimationFrame);
+              const hiddenRoom = [...body.querySelectorAll(':scope > .fragment:not(.visible)')]
+                .reduce((n, f) => n + f.getBoundingClientRect().height, 0);
+              const first = Number(body.dataset.chartMax ?? 10000);
+              Reveal.slide(ix.h, ix.v, 1000);
+              await new Promise(requestAnimationFrame);
+              const last = Number(body.dataset.chartMax ?? 10000);
+              out.push({ slide: Number(slide.dataset.slideNumber), hiddenRoom, first, last });
+            }
+            return out;
+          })()`);
+          for (const step of steps) {
+            assert.equal(step.hiddenRoom, 0, `slide ${step.slide}: hidden steps take no room`);
+            assert.ok(
+              step.first >= step.last,
+              `slide ${step.slide}: charts at the first step (limit ${step.first}) are not ` +
+                `smaller than at the last (${step.last})`,
+            );
+          }
           for (const slide of chartSlides) {
             const where = `slide ${slide.h + 1}${slide.v !== undefined ? `.${slide.v + 1}` : ""}`;
             assert.ok(slide.svgs.length > 0, `${where} must show its chart`);
@@ -372,7 +405,7 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
                 `document.querySelector('.speaker-controls-notes .value')?.textContent.includes(${
                   JSON.stringify(notes.slice(0, 40))
                 })`,
-                30_000,
+                120_000,
               );
               const frames = await speaker.evaluate<number>(
                 "document.querySelectorAll('#current-slide iframe, #upcoming-slide iframe').length",

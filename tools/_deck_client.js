@@ -1,5 +1,6 @@
 // The script every deck runs (inlined by tools/_slides.ts after reveal.js and its notes
-// plugin). It fits crowded slides into the deck's 1280×720 before reveal.js lays them out:
+// plugin). It fits crowded slides into the deck's 1280×720 before reveal.js lays them out, for
+// the steps shown (a hidden step takes no room; a slide is fitted again as its steps show):
 // first it lets the charts on a slide shrink (down to MIN_CHART pixels high, never below their
 // own height up to 420 px: see slides/theme.css); if the slide would still have to scale below
 // FOLD_BELOW, it folds the slide's code blocks, longest first (a click unfolds them and fits the
@@ -110,8 +111,17 @@
     }
   }
 
+  /** Whether the deck is opened as its print view (?print-pdf): every step is shown there. */
+  function printing(deck) {
+    return /print-pdf/i.test(location.search) || deck.getConfig().view === "print";
+  }
+
   async function fitAll(deck) {
     const config = deck.getConfig();
+    // A step takes no room until it is shown (slides/theme.css), so each slide is fitted for
+    // the step on screen: here for its first, again whenever a step shows or hides. The print
+    // view shows every step at once and is fitted for that.
+    if (printing(deck)) deck.getRevealElement().classList.add("all-steps");
     const slides = deck.getSlidesElement();
     const bodies = Array.from(slides.querySelectorAll("section > .slide-body"));
     const saved = [[slides, slides.style.cssText]];
@@ -136,16 +146,33 @@
     for (const [el, css] of saved) el.style.cssText = css;
   }
 
+  /** The slide body's room: the deck's height less the slide's padding. */
+  function availableFor(body) {
+    const style = getComputedStyle(body.parentElement);
+    return Reveal.getConfig().height - parseFloat(style.paddingTop) -
+      parseFloat(style.paddingBottom);
+  }
+
+  /**
+   * A step shown or hidden changes what is on the slide: it is fitted again for what shows now
+   * (charts grow back when a step hides; code may fold when a step needs the room).
+   */
+  function refitSteps(event) {
+    if (printing(Reveal)) return;
+    const slide = event.currentSlide ?? Reveal.getCurrentSlide();
+    const body = slide && slide.querySelector(":scope > .slide-body");
+    if (!body || !body.querySelector(":scope > .fragment")) return;
+    fitBody(body, availableFor(body));
+  }
+  for (const name of ["ready", "slidechanged", "fragmentshown", "fragmenthidden"]) {
+    Reveal.on(name, refitSteps);
+  }
+
   /** Unfolding code or an output on a slide fits that slide again. */
   function refitOnToggle(event) {
     const body = event.target.closest && event.target.closest(".slide-body");
     if (!body || !Reveal.isReady()) return;
-    const section = body.parentElement;
-    const style = getComputedStyle(section);
-    const config = Reveal.getConfig();
-    const available = config.height - parseFloat(style.paddingTop) -
-      parseFloat(style.paddingBottom);
-    fitBody(body, available, true);
+    fitBody(body, availableFor(body), true);
     Reveal.layout();
   }
   document.addEventListener("toggle", refitOnToggle, true);
