@@ -15,8 +15,23 @@
  * cross-entropy, Adam (learning rate 1e-3), batch size 64, 5 epochs. For comparison, PyTorch
  * eager on the CPU of a 2-core machine takes about 2.0 s for the same workload (best of 2).
  *
+ * Grid (issue 15): lib's `fit` on MLPs of several sizes, moons data (`makeMoons(n, { noise:
+ * 0.2, seed: 1 })`), ReLU hidden layers, sigmoid output, binary cross-entropy, Adam
+ * (learning rate 1e-3), no regularization: the five workloads of the issue's table (n 2000
+ * 2×32 batch 32 10 epochs; n 2000 2×128 batch 32 10 epochs; n 2000 2×512 batch 32 5 epochs;
+ * n 20000 2×128 batch 256 5 epochs; n 2000 8×64 batch 32 5 epochs) and the variants the
+ * lessons use: 8×64 with `batchNorm: true` and 2×128 with `dropout: 0.3` (same sizes,
+ * batches and epochs as their plain rows). Each row is warmed up with a one-epoch run and
+ * timed `--runs` times, best counts; it is printed in a table next to PyTorch eager's seconds
+ * for the same workload on this 2-core machine (from the issue's table; none for the
+ * variants) and as one JSON line {"workload": …, "fit_s": …, "pytorch_s": …, "ratio": …}
+ * with ratio = fit_s / pytorch_s (below 1: lib is faster; null without a PyTorch time).
+ * `--grid=false` skips the grid; `--only=TEXT` runs only the grid rows whose name contains
+ * TEXT (e.g. `--only=8x64`).
+ *
  * Each trainer is warmed up once with a one-epoch run, then timed `--runs` times (default 3);
- * the best time of each counts. The last line is JSON for tooling:
+ * the best time of each counts. The last line is JSON for tooling (the reference dense
+ * workload and the CNN; the grid's JSON lines come before it):
  * {"fit_s": …, "model_fit_s": …, "ratio": …, "final_train_acc": …, "cnn_fit_s": …,
  * "cnn_final_train_acc": …}
  * where ratio = model_fit_s / fit_s (how many times faster lib's fit is), final_train_acc is
@@ -24,7 +39,7 @@
  * cnn_final_train_acc are the CNN workload's best time and its training accuracy after the
  * last run.
  *
- * Run: deno task bench   (or deno run -A bench/fit_bench.ts --runs=1)
+ * Run: deno task bench   (or deno run -A bench/fit_bench.ts --runs=1 --grid=false)
  *
  * @module
  */
@@ -54,6 +69,151 @@ function parseRuns(args: string[]): number {
     throw new RangeError(`--runs must be a positive integer, got ${arg?.slice(7)}`);
   }
   return runs;
+}
+
+/** The value of `--name=value`, or undefined. */
+function flag(args: string[], name: string): string | undefined {
+  const arg = args.find((a) => a.startsWith(`--${name}=`));
+  return arg?.slice(name.length + 3);
+}
+
+/** One row of the scaling grid (issue 15). */
+interface GridRow {
+  workload: string;
+  n: number;
+  hidden: number[];
+  batchSize: number;
+  epochs: number;
+  batchNorm?: boolean;
+  dropout?: number;
+  /** PyTorch eager (CPU, 2 cores, warmed up, best of 3) from issue 15's table. */
+  pytorchS: number | null;
+}
+
+const GRID: GridRow[] = [
+  {
+    workload: "n2000_2x32_b32_e10",
+    n: 2000,
+    hidden: [32, 32],
+    batchSize: 32,
+    epochs: 10,
+    pytorchS: 0.16,
+  },
+  {
+    workload: "n2000_2x128_b32_e10",
+    n: 2000,
+    hidden: [128, 128],
+    batchSize: 32,
+    epochs: 10,
+    pytorchS: 0.49,
+  },
+  {
+    workload: "n2000_2x512_b32_e5",
+    n: 2000,
+    hidden: [512, 512],
+    batchSize: 32,
+    epochs: 5,
+    pytorchS: 2.07,
+  },
+  {
+    workload: "n20000_2x128_b256_e5",
+    n: 20000,
+    hidden: [128, 128],
+    batchSize: 256,
+    epochs: 5,
+    pytorchS: 0.67,
+  },
+  {
+    workload: "n2000_8x64_b32_e5",
+    n: 2000,
+    hidden: Array(8).fill(64),
+    batchSize: 32,
+    epochs: 5,
+    pytorchS: 0.26,
+  },
+  {
+    workload: "n2000_8x64_bn_b32_e5",
+    n: 2000,
+    hidden: Array(8).fill(64),
+    batchSize: 32,
+    epochs: 5,
+    batchNorm: true,
+    pytorchS: null,
+  },
+  {
+    workload: "n2000_2x128_drop0.3_b32_e10",
+    n: 2000,
+    hidden: [128, 128],
+    batchSize: 32,
+    epochs: 10,
+    dropout: 0.3,
+    pytorchS: null,
+  },
+];
+
+async function timeGridFit(
+  row: GridRow,
+  data: { X: tf.Tensor2D; y: tf.Tensor2D },
+  epochs: number,
+): Promise<number> {
+  const model = mlp(2, {
+    hidden: row.hidden,
+    activation: "relu",
+    outputActivation: "sigmoid",
+    batchNorm: row.batchNorm ?? false,
+    dropout: row.dropout ?? 0,
+    seed: MODEL_SEED,
+  });
+  const t0 = performance.now();
+  const history = await fit(model, data, {
+    epochs,
+    batchSize: row.batchSize,
+    optimizer: "adam",
+    learningRate: LEARNING_RATE,
+    seed: 7,
+    progress: false,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (history.path !== "fast") throw new Error(`${row.workload} did not take the fast path`);
+  model.dispose();
+  return seconds;
+}
+
+/** Times the grid rows whose name contains `only`; prints a table and one JSON line per row. */
+async function runGrid(runs: number, only: string | undefined) {
+  const rows = GRID.filter((r) => only === undefined || r.workload.includes(only));
+  if (rows.length === 0) throw new RangeError(`--only=${only} matches no grid row`);
+  console.log(
+    `grid: moons (noise 0.2), ReLU MLPs, sigmoid output, Adam ${LEARNING_RATE}, ` +
+      `no regularization; best of ${runs} run${runs === 1 ? "" : "s"}`,
+  );
+  const results: { row: GridRow; fitS: number }[] = [];
+  for (const row of rows) {
+    const data = toTensors(makeMoons(row.n, { noise: 0.2, seed: 1 }));
+    await timeGridFit(row, data, 1); // warm-up
+    let best = Infinity;
+    for (let r = 0; r < runs; r++) best = Math.min(best, await timeGridFit(row, data, row.epochs));
+    tf.dispose([data.X, data.y]);
+    results.push({ row, fitS: best });
+  }
+  const pad = Math.max(...rows.map((r) => r.workload.length));
+  console.log(`${"workload".padEnd(pad)}  lib fit  PyTorch  lib/PyTorch`);
+  for (const { row, fitS } of results) {
+    const ratio = row.pytorchS === null ? "-" : (fitS / row.pytorchS).toFixed(2);
+    const torch = row.pytorchS === null ? "-" : `${row.pytorchS.toFixed(2)} s`;
+    console.log(
+      `${row.workload.padEnd(pad)}  ${`${fitS.toFixed(2)} s`.padStart(7)}  ` +
+        `${torch.padStart(7)}  ${ratio.padStart(11)}`,
+    );
+  }
+  for (const { row, fitS } of results) {
+    console.log(JSON.stringify({
+      workload: row.workload,
+      fit_s: Number(fitS.toFixed(3)),
+      pytorch_s: row.pytorchS,
+      ratio: row.pytorchS === null ? null : Number((fitS / row.pytorchS).toFixed(2)),
+    }));
+  }
 }
 
 function buildModel(): tf.Sequential {
@@ -120,6 +280,11 @@ async function timeCnnFit(data: { X: tf.Tensor4D; y: tf.Tensor2D }, epochs: numb
 }
 
 const runs = parseRuns(Deno.args);
+const gridArg = flag(Deno.args, "grid") ?? "true";
+if (gridArg !== "true" && gridArg !== "false") {
+  throw new RangeError(`--grid must be true or false, got ${gridArg}`);
+}
+const only = flag(Deno.args, "only");
 const backend = await initBackend("wasm");
 const data = toTensors(makeMoons(2000, { noise: 0.2, seed: 1 }));
 console.log(
@@ -159,6 +324,8 @@ for (let r = 1; r <= runs; r++) {
   console.log(`run ${r}: cnn fit ${run.seconds.toFixed(2)} s (train acc ${run.acc.toFixed(3)})`);
 }
 tf.dispose([images.X, images.y]);
+
+if (gridArg === "true") await runGrid(runs, only);
 
 const ratio = modelFitBest / fitBest;
 console.log(`lib fit:   ${fitBest.toFixed(2)} s`);
