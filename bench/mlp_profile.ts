@@ -1,5 +1,5 @@
 /**
- * Where the time of one training step goes on lib's fast MLP path (issue 15), for the rows of
+ * Where the time of one training step goes on lib's fast MLP path, for the rows of
  * the scaling grid in `fit_bench.ts` that are slowest next to PyTorch.
  *
  * A step is what `fit` does for each batch on the fast path (`lib/train.ts`): gather the

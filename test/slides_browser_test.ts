@@ -126,7 +126,7 @@ async function walkRight(page: Page): Promise<string[]> {
 /**
  * Text smaller than this (pixels of the 1280×720 slide) is hard to read from the back of a room;
  * the browser test reports every slide whose chart, table or code text is smaller (it does not
- * fail on it yet: splitting such slides is issue 14's remaining work).
+ * fail on it yet: splitting such slides is work still to do).
  */
 const READABLE_PX = 16;
 
