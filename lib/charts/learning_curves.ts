@@ -281,7 +281,7 @@ export function learningCurves(
   const color = several ? { field: "run", type: "nominal", title: "Run", sort: runNames } : {
     field: "split",
     type: "nominal",
-    title: "Data",
+    title: "Set",
     scale: {
       domain: splitDomain,
       range: splitDomain.map((s) => (s === "train" ? "#1f77b4" : "#e6550d")),
@@ -290,7 +290,7 @@ export function learningCurves(
   const strokeDash = {
     field: "split",
     type: "nominal",
-    title: "Data",
+    title: "Set",
     scale: { domain: splitDomain, range: dashRange },
   };
 
@@ -318,7 +318,7 @@ export function learningCurves(
         strokeDash: structuredClone(strokeDash),
         tooltip: [
           ...(several ? [{ field: "run", type: "nominal", title: "Run" }] : []),
-          { field: "split", type: "nominal", title: "Data" },
+          { field: "split", type: "nominal", title: "Set" },
           { field: "epoch", type: "quantitative", title: "Epoch" },
           { field: "value", type: "quantitative", title: metricTitle, format: ".4f" },
         ],
