@@ -521,6 +521,24 @@ Deno.test("deckTitle() takes the first heading of any markdown cell, else the fi
   );
 });
 
+Deno.test("the slide after the title slide does not repeat the lesson's title", () => {
+  const deck = render({
+    metadata: {},
+    cells: [
+      md("# 04 · L1 and L2\n\nWhy penalties work.", "slide"),
+      md("## Penalties\n\n# 04 · L1 and L2 again", "slide"),
+    ],
+  });
+  const [title, first, second] = leafSections(deck.html);
+  assert.match(title.body, /<h1 class="deck-title">04 · L1 and L2<\/h1>/);
+  assert.match(first.body, /<h2[^>]*>In this lesson<\/h2>/);
+  assert.match(first.body, /Why penalties work\./);
+  assert.doesNotMatch(first.body, /<h1/);
+  // Only a first line equal to the title is renamed.
+  assert.match(second.body, /<h2[^>]*>Penalties<\/h2>/);
+  assert.match(second.body, /<h1[^>]*>04 · L1 and L2 again<\/h1>/);
+});
+
 const MALFORMED: [string, string, RegExp][] = [
   ["not JSON", "{ cells: [", /: the file must be notebook JSON, got a parse error/],
   ["an array", "[]", /: the file must hold a notebook object, got an array/],

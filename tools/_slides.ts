@@ -90,6 +90,20 @@ interface _Context {
   chartCount: number;
   /** Next `data-fragment-index` on the slide being rendered. */
   fragment: number;
+  /** The deck's title: a shown cell's heading that repeats it is renamed (see _untitled). */
+  title?: string;
+}
+
+/**
+ * The title slide already shows the lesson's title: a cell whose first line is that same
+ * heading (`# 04 · L1 and L2`, usually the lesson's first cell) shows "In this lesson" instead,
+ * so the slide after the title slide does not repeat it.
+ */
+function _untitled(ctx: _Context, source: string): string {
+  if (ctx.title === undefined) return source;
+  const m = /^\s*#\s+(.+?)\s*#*\s*(\n|$)/.exec(source);
+  if (!m || m[1].trim() !== ctx.title.trim()) return source;
+  return "## In this lesson" + source.slice(m[0].length - m[2].length);
 }
 
 function _warn(ctx: _Context, where: string, message: string): void {
@@ -549,7 +563,7 @@ function _renderCell(ctx: _Context, index: number): string {
   const cell = ctx.nb.cells[index];
   const attrs = `data-cell="${index + 1}"`;
   if (cell.cell_type === "markdown") {
-    const source = joinText(cell.source);
+    const source = _untitled(ctx, joinText(cell.source));
     if (!source.trim()) return "";
     const html = _markdown(ctx, cell, index, source);
     return `<div class="cell markdown-cell" ${attrs}>${html}</div>`;
@@ -658,6 +672,7 @@ export function renderDeck(nb: Notebook, options: RenderOptions): Deck {
   };
   const plan = planDeck(nb);
   const title = deckTitle(nb, options.name);
+  ctx.title = title;
   const titleHtml = renderInlineMarkdown(title, {
     onWarning: (w) => _warn(ctx, "title", w.message),
   });
