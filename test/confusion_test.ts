@@ -6,21 +6,11 @@ import { confusionMatrixChart, type VegaLiteSpec } from "../lib/charts.ts";
 import { makeRng } from "../lib/random.ts";
 import { assertFreshAndPure, renderClean, SCHEMA_V5 } from "./_chart_helpers.ts";
 import { optionTableTests } from "./_options_table.ts";
+import { FASHION_MNIST_CLASSES } from "../lib/fashion_mnist.ts";
 
 await initBackend("cpu");
 
-const FASHION = [
-  "T-shirt/top",
-  "Trouser",
-  "Pullover",
-  "Dress",
-  "Coat",
-  "Sandal",
-  "Shirt",
-  "Sneaker",
-  "Bag",
-  "Ankle boot",
-];
+const FASHION = FASHION_MNIST_CLASSES;
 
 /** Seeded labels of `k` classes and predictions right about 70 % of the time. */
 function labels(n: number, k: number, seed: number): { actual: number[]; predicted: number[] } {
