@@ -409,6 +409,43 @@ Deno.test("tableView()", async (t) => {
     await renderClean(spec);
   });
 
+  await t.step("carries the shown cell texts, alignment and title in usermeta.table", async () => {
+    const spec = tableView(records, { title: "Errors", columns: ["diagnosis", "dev"] });
+    const { table } = spec.usermeta as { table: Record<string, unknown> };
+    assert.deepEqual(table, {
+      columns: ["diagnosis", "dev"],
+      rows: [["high variance", "0.11"], ["high bias", "0.16"], ["fine", "0.01235"]],
+      align: ["left", "right"],
+      title: "Errors",
+    });
+    // The same texts as the chart's cells, column by column.
+    const cells = (spec.data as { values: { row: number; column: string; text: string }[] })
+      .values;
+    const rows = table.rows as string[][];
+    for (const cell of cells) {
+      const c = (table.columns as string[]).indexOf(cell.column);
+      assert.equal(rows[cell.row - 1][c], cell.text);
+    }
+    const svg = await renderClean(spec);
+    for (const row of rows) for (const text of row) assert.ok(svg.includes(`>${text}</text>`));
+  });
+
+  await t.step("usermeta.table counts the rows left out and has no title unless given", () => {
+    const many = Array.from({ length: 7 }, (_, i) => ({ k: i, v: i === 3 ? null : i / 3 }));
+    const { table } = tableView(many, { maxRows: 4 }).usermeta as {
+      table: Record<string, unknown>;
+    };
+    assert.deepEqual(table, {
+      columns: ["k", "v"],
+      rows: [["0", "0"], ["1", cellText(1 / 3, 4)], ["2", cellText(2 / 3, 4)], ["3", ""]],
+      align: ["right", "right"],
+      omitted: 3,
+    });
+    const whole = tableView(many, { maxRows: 7 }).usermeta as { table: Record<string, unknown> };
+    assert.equal("omitted" in whole.table, false);
+    assert.equal("title" in whole.table, false);
+  });
+
   await t.step("returns a fresh spec and does not touch its input", () => {
     assertFreshAndPure(() => tableView(records, { title: "t" }), records);
   });

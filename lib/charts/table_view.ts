@@ -36,6 +36,24 @@ export interface TableViewOptions {
   columnWidth?: number;
 }
 
+/**
+ * The table a {@link tableView} spec carries in `usermeta.table`: the cell texts exactly as the
+ * chart shows them, so an exporter (a slide deck, an HTML page) can rebuild the table as HTML
+ * without formatting the numbers again.
+ */
+export interface TableMeta {
+  /** Column names in the order shown. */
+  columns: string[];
+  /** One array of cell texts per shown row, in the order of `columns`. */
+  rows: string[][];
+  /** Per column: `"right"` for numbers, `"left"` for text. */
+  align: ("left" | "right")[];
+  /** The table title, when one was given. */
+  title?: string;
+  /** How many rows were left out (beyond `maxRows`), when some were. */
+  omitted?: number;
+}
+
 /** The option names TableViewOptions allows, for the misspelling check. */
 const TABLE_VIEW_OPTIONS = Object.keys(
   { columns: true, maxRows: true, digits: true, title: true, columnWidth: true } satisfies Record<
@@ -49,6 +67,11 @@ const TABLE_VIEW_OPTIONS = Object.keys(
  * text marks: one panel per column with its name on top, one line per record. Numbers are
  * shown with a few significant digits and aligned right; long tables are cut at `maxRows`.
  *
+ * The spec also carries the table as data in `usermeta.table` ({@link TableMeta}): column
+ * names, the shown rows as the cell texts of the chart, each column's alignment, the title and
+ * how many rows were left out. Vega-Lite ignores `usermeta`; exporters that show tables as
+ * HTML (the slide decks) read it instead of the chart.
+ *
  * @param data A DataFrame (anything with `columns` and `toRecords()`) or an array of records.
  * @param options Which columns, how many rows, digits and title.
  * @returns A fresh Vega-Lite v5 spec.
@@ -61,6 +84,8 @@ const TABLE_VIEW_OPTIONS = Object.keys(
  *   { train: 0.15, dev: 0.16, diagnosis: "high bias" },
  * ], { title: "Error rates" });
  * if ((spec.data as { values: unknown[] }).values.length !== 6) throw new Error("cells");
+ * const { table } = spec.usermeta as { table: { rows: string[][] } };
+ * if (table.rows[1].join(" | ") !== "0.15 | 0.16 | high bias") throw new Error("usermeta");
  * ```
  */
 export function tableView(
@@ -100,6 +125,8 @@ export function tableView(
     checkPositive(options.columnWidth, "options.columnWidth");
   }
   const cells: { row: number; column: string; text: string }[] = [];
+  const texts: string[][] = shown.map(() => []);
+  const aligns: ("left" | "right")[] = [];
   const panels = columns.map((column, c) => {
     let longest = column.length;
     let numeric = true;
@@ -109,11 +136,13 @@ export function tableView(
       numeric &&= typeof value === "number" || typeof value === "bigint" || text === "";
       longest = Math.max(longest, text.length);
       cells.push({ row: i + 1, column, text });
+      texts[i].push(text);
     });
     const width = options.columnWidth ?? Math.min(320, 8 * longest + 28);
     // Numbers align right, text aligns left, each with 10 px of margin.
     const x = numeric ? width - 10 : 10;
     const align = numeric ? "right" : "left";
+    aligns.push(align);
     return {
       width,
       height: { step: 24 },
@@ -148,6 +177,9 @@ export function tableView(
     ? `first ${shown.length} of ${rows.length} rows`
     : undefined;
   const title = titleOf(options.title, note);
+  const table: TableMeta = { columns: [...columns], rows: texts, align: aligns };
+  if (options.title) table.title = options.title;
+  if (rows.length > shown.length) table.omitted = rows.length - shown.length;
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(title ? { title } : {}),
@@ -155,5 +187,6 @@ export function tableView(
     hconcat: panels,
     spacing: 0,
     config: { ...chartConfig(), view: { stroke: null } },
+    usermeta: { table },
   };
 }
