@@ -8,10 +8,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { makeContext } from "./_context.ts";
 import { backward, forward, outputGrad, type Param } from "./_fast_dense.ts";
-import { resolveFitOptions } from "./_fit_options.ts";
+import { isTfOptimizer, resolveFitOptions } from "./_fit_options.ts";
 import { type LossName, meanLoss, scoreRows } from "./_losses.ts";
 import { checkSingleModel, evaluateTensors, prepareData, type PreparedData } from "./_model_io.ts";
-import { makeUpdater } from "./_optimizers.ts";
+import { engineSwitch, MlpEngine } from "./_mlp_engine.ts";
+import { type Decay, makeUpdater, type Updater } from "./_optimizers.ts";
 import type { BatchInfo, Callback, CallbackContext, EpochLog, TrainParams } from "./callbacks.ts";
 import { History } from "./history.ts";
 import type { OptimizerSpec } from "./optimizers.ts";
@@ -368,16 +369,45 @@ export async function fit(
   const params: Param[] = plan
     ? plan.params
     : model.trainableWeights.map((w) => ({ variable: w.read() as tf.Variable }));
-  const updater = makeUpdater(
-    params,
-    settings.optimizer,
-    settings.learningRate,
-    plan !== undefined,
-    settings.weightDecay > 0
-      ? { weightDecay: settings.weightDecay, decayed: kernelFlags(model, params) }
-      : undefined,
-    settings.clip,
-  );
+  const decay: Decay | undefined = settings.weightDecay > 0
+    ? { weightDecay: settings.weightDecay, decayed: kernelFlags(model, params) }
+    : undefined;
+  // The engine runs the fast path's whole step in WebAssembly memory, without tfjs ops.
+  const optimizer = settings.optimizer;
+  let engine: MlpEngine | undefined;
+  let updater: Updater | undefined;
+  try {
+    engine = plan && !isTfOptimizer(optimizer) && !settings.augment && engineSwitch.enabled
+      ? new MlpEngine(
+        plan,
+        train.X.dataSync() as Float32Array,
+        Float32Array.from(train.yData),
+        {
+          loss,
+          optimizer,
+          learningRate: settings.learningRate,
+          maxBatch: batchSize,
+          decay,
+          clip: settings.clip,
+        },
+      )
+      : undefined;
+    if (!engine) {
+      updater = makeUpdater(
+        params,
+        optimizer,
+        settings.learningRate,
+        plan !== undefined,
+        decay,
+        settings.clip,
+      );
+    }
+  } catch (e) {
+    tf.dispose([train.X, train.y]);
+    if (val) tf.dispose([val.X, val.y]);
+    throw e;
+  }
+  const currentRate = () => engine ? engine.rate : updater?.rate;
   const rng = makeRng(settings.seed);
   const nextSeed = () => rng.int(2147483647);
   const augment = settings.augment;
@@ -416,7 +446,11 @@ export async function fit(
   };
   const callHooks = async <T>(hook: keyof Callback, arg: T) => {
     tick();
+    // Callbacks see (and may change) the model's weights: the engine's go there first, and
+    // any a callback changed come back.
+    engine?.writeBack();
     await callHook(allCallbacks, hook, arg, ctx);
+    engine?.refresh();
     clock = performance.now();
   };
 
@@ -425,7 +459,7 @@ export async function fit(
     if (plan) {
       const { output, cache } = forward(plan, xb as tf.Tensor2D, true, nextSeed);
       const { grad, fused } = outputGrad(plan, loss, output, yb);
-      const penalty = updater.step(backward(plan, cache, grad, fused));
+      const penalty = updater!.step(backward(plan, cache, grad, fused));
       return [output, penalty];
     }
     let p: tf.Tensor2D | undefined;
@@ -443,7 +477,7 @@ export async function fit(
       }
       return total;
     }, vars);
-    updater.step(vars.map((v) => grads[v.name]));
+    updater!.step(vars.map((v) => grads[v.name]));
     return [p as tf.Tensor2D, penalty];
   };
 
@@ -456,7 +490,7 @@ export async function fit(
     let step = 0;
     for (let epoch = 1; epoch <= epochs && !ctx.stopTraining; epoch++) {
       await callHooks("onEpochBegin", epoch);
-      updater.refresh();
+      updater?.refresh();
       // Batches are gathered by index: tfjs-wasm's slice copies its whole input each time.
       const order = stepsPerEpoch === 1
         ? undefined
@@ -466,6 +500,9 @@ export async function fit(
       const preds: tf.Tensor2D[] = [];
       // With augment: the targets each batch trained on, row for row with `preds`.
       const targets: tf.Tensor2D[] = [];
+      // With the engine: the predictions, copied row by row as the batches run.
+      const engineRows = engine ? new Float32Array(n * k) : undefined;
+      let seenRows = 0;
       let penaltySum = 0;
       try {
         for (let b = 0; b < stepsPerEpoch; b++) {
@@ -473,32 +510,41 @@ export async function fit(
           const info: BatchInfo = { step: step + 1, epoch, batch: b + 1, size };
           if (batchHooks) await callHooks("onBatchBegin", info);
           const rows = order?.slice(start, start + size);
-          const [xb, yb] = rows === undefined ? [train.X, train.y] : tf.tidy(() => {
-            const idx = tf.tensor1d(rows, "int32");
-            return [tf.gather(train.X, idx), tf.gather(train.y, idx)];
-          });
-          let p: tf.Tensor2D, penalty: number | undefined, yUsed: tf.Tensor2D | undefined;
-          try {
-            [p, penalty, yUsed] = tf.tidy(() => {
-              if (!augment || !augmentRng) return [...trainStep(xb, yb), undefined];
-              const a = augmentBatch(augment, xb, yb, augmentRng.int(2147483647));
-              const [pa, pen] = trainStep(a.X, a.y);
-              // A clone of an unchanged y shares its data; it is kept past the tidy.
-              return [pa, pen, a.y === yb ? yb.clone() : a.y];
+          let p: tf.Tensor2D | undefined, penalty: number | undefined;
+          let yUsed: tf.Tensor2D | undefined;
+          if (engine) {
+            penalty = engine.step(order, start, size, nextSeed);
+            engineRows!.set(engine.output(size), start * k);
+            seenRows = start + size;
+          } else {
+            const [xb, yb] = rows === undefined ? [train.X, train.y] : tf.tidy(() => {
+              const idx = tf.tensor1d(rows, "int32");
+              return [tf.gather(train.X, idx), tf.gather(train.y, idx)];
             });
-          } finally {
-            if (rows !== undefined) tf.dispose([xb, yb]);
+            try {
+              [p, penalty, yUsed] = tf.tidy(() => {
+                if (!augment || !augmentRng) return [...trainStep(xb, yb), undefined];
+                const a = augmentBatch(augment, xb, yb, augmentRng.int(2147483647));
+                const [pa, pen] = trainStep(a.X, a.y);
+                // A clone of an unchanged y shares its data; it is kept past the tidy.
+                return [pa, pen, a.y === yb ? yb.clone() : a.y];
+              });
+            } finally {
+              if (rows !== undefined) tf.dispose([xb, yb]);
+            }
+            preds.push(p);
+            if (yUsed) targets.push(yUsed);
           }
           step++;
-          const rate = updater.rate;
+          const rate = currentRate();
           if (rate !== undefined) info.lr = rate;
-          preds.push(p);
-          if (yUsed) targets.push(yUsed);
           penaltySum += (penalty ?? 0) * size;
           if (recordBatches) {
-            const { lossSum } = yUsed
-              ? scoreRows(loss, p.dataSync(), yUsed.dataSync(), k)
-              : scoreRows(loss, p.dataSync(), yTrain, k, rows);
+            const { lossSum } = engine
+              ? scoreRows(loss, engine.output(size), yTrain, k, rows)
+              : yUsed
+              ? scoreRows(loss, p!.dataSync(), yUsed.dataSync(), k)
+              : scoreRows(loss, p!.dataSync(), yTrain, k, rows);
             info.loss = lossSum / size + (penalty ?? 0);
             info.seconds = tick();
             history.batches.push({ ...info, loss: info.loss, seconds: info.seconds });
@@ -510,17 +556,23 @@ export async function fit(
         }
         // Epoch metrics: predictions read back once, scored in JavaScript; with augment,
         // against the targets the batches trained on, in the order they ran, read in the
-        // same transfer (each row: k predictions, then k targets).
-        const P = augment
-          ? tf.tidy(() => tf.concat([tf.concat(preds), tf.concat(targets)], 1))
-          : preds.length === 1
-          ? preds[0]
-          : tf.concat(preds);
+        // same transfer (each row: k predictions, then k targets). The engine's are at hand;
+        // its weights go to the model before validation uses it.
         let pData: ArrayLike<number>;
-        try {
-          pData = await P.data();
-        } finally {
-          if (P !== preds[0]) P.dispose();
+        if (engine) {
+          engine.writeBack();
+          pData = engineRows!.subarray(0, seenRows * k);
+        } else {
+          const P = augment
+            ? tf.tidy(() => tf.concat([tf.concat(preds), tf.concat(targets)], 1))
+            : preds.length === 1
+            ? preds[0]
+            : tf.concat(preds);
+          try {
+            pData = await P.data();
+          } finally {
+            if (P !== preds[0]) P.dispose();
+          }
         }
         let scored: { lossSum: number; hits: number };
         if (augment) {
@@ -546,7 +598,8 @@ export async function fit(
           seconds: 0,
         };
         if (trainParams.hasAccuracy) log.acc = scored.hits / seen;
-        if (updater.rate !== undefined) log.lr = updater.rate;
+        const rate = currentRate();
+        if (rate !== undefined) log.lr = rate;
         if (val) {
           const v = evaluateTensors(model, val, loss, yVal, settings.compiled);
           log.valLoss = v.loss;
@@ -566,7 +619,8 @@ export async function fit(
     await callHooks("onTrainEnd", undefined);
   } finally {
     dropouts.forEach((d, i) => d.seed = dropoutSeeds[i]);
-    updater.dispose();
+    updater?.dispose();
+    engine?.writeBack();
     tf.dispose([train.X, train.y]);
     if (val) tf.dispose([val.X, val.y]);
     history.seconds = trainSeconds;

@@ -1,0 +1,947 @@
+/**
+ * A training engine for the fast path's Dense stacks that runs a whole training step without
+ * a tfjs op: the weights θ, their gradients, the optimizer's state and the batch's
+ * activations live in one `WebAssembly.Memory` of the engine's own; matrix products and
+ * optimizer updates go through kernels ({@link MlpSimd}: WebAssembly SIMD, or the plain
+ * JavaScript loops of {@link jsKernels}), bias, activations, dropout and batch norm are
+ * JavaScript loops over Float32Array views.
+ *
+ * Why: every tfjs op has a fixed cost of a few microseconds on the wasm backend and a deep
+ * narrow network runs about a hundred of them per step, plus read-backs and one upload per
+ * weight tensor; here a step is a few dozen kernel calls on memory that stays put.
+ *
+ * The step computes what `_fast_dense.ts` (`forward`, `outputGrad`, `backward`) and the flat
+ * updater of `_optimizers.ts` compute, in float32: same dropout masks (drawn with
+ * `tf.randomUniform` from the same seeds, in the same order), batch statistics with biased
+ * variance, the same output gradients (clipping mask included), penalties, decoupled weight
+ * decay, clipping by value and by global norm, learning-rate schedules and the flush of
+ * weights below 1e-20.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Plan } from "./_fast_dense.ts";
+import { EPSILON, type LossName } from "./_losses.ts";
+import {
+  type Clip,
+  type Decay,
+  normScale,
+  type RateSchedule,
+  scheduledRate,
+} from "./_optimizers.ts";
+import type { ResolvedOptimizer } from "./optimizers.ts";
+
+/**
+ * Kernels over one `WebAssembly.Memory`; every pointer is a byte offset into it, every value
+ * a float32. The optimizer steps clip each total gradient first,
+ * g' = min(max(g + twoL2·w + l1·sign(w), −clip), clip)·scale, then update, then set
+ * w ← 0 where |w| < 1e-20.
+ */
+export interface MlpSimd {
+  /**
+   * C(i,j) = [accumulate ? C(i,j) : 0] + Σ_{t<k} A(i,t)·B(t,j); A(i,t) at byte a + i·aI + t·aT;
+   * B(t,j) at b + t·bT + 4j; C(i,j) at c + i·cI + 4j. Any m, n, k ≥ 1.
+   */
+  gemm(
+    a: number,
+    aI: number,
+    aT: number,
+    b: number,
+    bT: number,
+    c: number,
+    cI: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+  ): void;
+  /**
+   * C(i,j) = [acc] + Σ_t A(i,t)·B(j,t); A(i,t) at a + i·aRow + 4t; B(j,t) at b + j·bRow + 4t.
+   * (dA = G·Wᵀ)
+   */
+  gemmNT(
+    a: number,
+    aRow: number,
+    b: number,
+    bRow: number,
+    c: number,
+    cI: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+  ): void;
+  /** out[j] = Σ_{i<rows} x[i·rowBytes/4 + j]. */
+  colSum(x: number, rowBytes: number, out: number, rows: number, cols: number): void;
+  /** w ← keep·w − lr·g'. */
+  sgd(
+    w: number,
+    g: number,
+    count: number,
+    lr: number,
+    keep: number,
+    l1: number,
+    twoL2: number,
+    clip: number,
+    scale: number,
+  ): void;
+  /** v ← μ·v + g'; w ← keep·w − lr·(cg·g' + cv·v). */
+  momentum(
+    w: number,
+    g: number,
+    v: number,
+    count: number,
+    lr: number,
+    keep: number,
+    l1: number,
+    twoL2: number,
+    clip: number,
+    scale: number,
+    mu: number,
+    cg: number,
+    cv: number,
+  ): void;
+  /** s ← ρ·s + (1 − ρ)·g'²; m = lr·g'/√(s + ε) (+ μ·s2, kept in s2 when μ > 0); w ← keep·w − m. */
+  rmsprop(
+    w: number,
+    g: number,
+    s1: number,
+    s2: number,
+    count: number,
+    lr: number,
+    keep: number,
+    l1: number,
+    twoL2: number,
+    clip: number,
+    scale: number,
+    rho: number,
+    eps: number,
+    mu: number,
+  ): void;
+  /** m ← β₁m + (1 − β₁)g'; v ← β₂v + (1 − β₂)g'²; w ← keep·w − lr·(m/c1)/(√(v/c2) + ε). */
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    count: number,
+    lr: number,
+    keep: number,
+    l1: number,
+    twoL2: number,
+    clip: number,
+    scale: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+  ): void;
+  /** Σ of the clipped total gradient squared (before scale), for clipping by global norm. */
+  sumSqGrad(w: number, g: number, count: number, l1: number, twoL2: number, clip: number): number;
+}
+
+/** Weights smaller than this in size are set to 0 after each update (as the flat updater does). */
+const FLUSH_BELOW = 1e-20;
+
+/**
+ * The {@link MlpSimd} kernels as plain JavaScript loops over Float32Array views of `memory`
+ * (re-created when the memory grows). Sums of the optimizer steps and `sumSqGrad` run in
+ * double precision, as the flat updater's do; products accumulate in float32.
+ *
+ * @param memory The memory the pointers point into.
+ * @returns The kernels.
+ */
+export function jsKernels(memory: WebAssembly.Memory): MlpSimd {
+  let f = new Float32Array(memory.buffer);
+  const view = () => f.buffer === memory.buffer ? f : (f = new Float32Array(memory.buffer));
+  const total = (F: Float32Array, w: number, g: number, l1: number, twoL2: number, c: number) => {
+    const x = F[w];
+    const gj = F[g] + twoL2 * x + (l1 === 0 ? 0 : l1 * Math.sign(x));
+    return Math.min(Math.max(gj, -c), c);
+  };
+  const flush = (x: number) => Math.abs(x) < FLUSH_BELOW ? 0 : x;
+  return {
+    gemm(a, aI, aT, b, bT, c, cI, m, n, k, accumulate) {
+      const F = view();
+      for (let i = 0; i < m; i++) {
+        const co = (c + i * cI) >> 2;
+        if (!accumulate) F.fill(0, co, co + n);
+        for (let t = 0; t < k; t++) {
+          const av = F[(a + i * aI + t * aT) >> 2];
+          const bo = (b + t * bT) >> 2;
+          for (let j = 0; j < n; j++) F[co + j] += av * F[bo + j];
+        }
+      }
+    },
+    gemmNT(a, aRow, b, bRow, c, cI, m, n, k, accumulate) {
+      const F = view();
+      for (let i = 0; i < m; i++) {
+        const ao = (a + i * aRow) >> 2, co = (c + i * cI) >> 2;
+        for (let j = 0; j < n; j++) {
+          const bo = (b + j * bRow) >> 2;
+          let s = 0;
+          for (let t = 0; t < k; t++) s += F[ao + t] * F[bo + t];
+          F[co + j] = accumulate ? F[co + j] + s : s;
+        }
+      }
+    },
+    colSum(x, rowBytes, out, rows, cols) {
+      const F = view(), o = out >> 2;
+      for (let j = 0; j < cols; j++) {
+        let s = 0;
+        for (let i = 0; i < rows; i++) s += F[((x + i * rowBytes) >> 2) + j];
+        F[o + j] = s;
+      }
+    },
+    sgd(w, g, count, lr, keep, l1, twoL2, clip, scale) {
+      const F = view(), W = w >> 2, G = g >> 2;
+      for (let j = 0; j < count; j++) {
+        const gj = total(F, W + j, G + j, l1, twoL2, clip) * scale;
+        F[W + j] = flush(F[W + j] * keep - lr * gj);
+      }
+    },
+    momentum(w, g, v, count, lr, keep, l1, twoL2, clip, scale, mu, cg, cv) {
+      const F = view(), W = w >> 2, G = g >> 2, V = v >> 2;
+      for (let j = 0; j < count; j++) {
+        const gj = total(F, W + j, G + j, l1, twoL2, clip) * scale;
+        const vj = mu * F[V + j] + gj;
+        F[V + j] = vj;
+        F[W + j] = flush(F[W + j] * keep - lr * (cg * gj + cv * vj));
+      }
+    },
+    rmsprop(w, g, s1, s2, count, lr, keep, l1, twoL2, clip, scale, rho, eps, mu) {
+      const F = view(), W = w >> 2, G = g >> 2, S1 = s1 >> 2, S2 = s2 >> 2;
+      for (let j = 0; j < count; j++) {
+        const gj = total(F, W + j, G + j, l1, twoL2, clip) * scale;
+        const sj = rho * F[S1 + j] + (1 - rho) * gj * gj;
+        F[S1 + j] = sj;
+        let m = lr * gj / Math.sqrt(sj + eps);
+        if (mu > 0) {
+          m += mu * F[S2 + j];
+          F[S2 + j] = m;
+        }
+        F[W + j] = flush(F[W + j] * keep - m);
+      }
+    },
+    adam(w, g, m, v, count, lr, keep, l1, twoL2, clip, scale, b1, b2, eps, c1, c2) {
+      const F = view(), W = w >> 2, G = g >> 2, M = m >> 2, V = v >> 2;
+      for (let j = 0; j < count; j++) {
+        const gj = total(F, W + j, G + j, l1, twoL2, clip) * scale;
+        const mj = b1 * F[M + j] + (1 - b1) * gj;
+        const vj = b2 * F[V + j] + (1 - b2) * gj * gj;
+        F[M + j] = mj;
+        F[V + j] = vj;
+        F[W + j] = flush(F[W + j] * keep - lr * (mj / c1) / (Math.sqrt(vj / c2) + eps));
+      }
+    },
+    sumSqGrad(w, g, count, l1, twoL2, clip) {
+      const F = view(), W = w >> 2, G = g >> 2;
+      let s = 0;
+      for (let j = 0; j < count; j++) {
+        const gj = total(F, W + j, G + j, l1, twoL2, clip);
+        s += gj * gj;
+      }
+      return s;
+    },
+  };
+}
+
+/** Makes the kernels over a memory; undefined when they cannot run here. */
+export type KernelFactory = (memory: WebAssembly.Memory) => MlpSimd | undefined;
+
+/**
+ * Whether `fit` trains fast-path models with the engine (when the optimizer is a named one
+ * and there is no `augment`). Tests turn it off to compare with the tfjs fast path.
+ */
+export const engineSwitch: { enabled: boolean; kernels: KernelFactory } = {
+  enabled: true,
+  kernels: jsKernels,
+};
+
+/** What an engine trains with, besides the plan and the data. */
+export interface EngineSettings {
+  /** The loss minimized. */
+  loss: LossName;
+  /** A named optimizer with its settings. */
+  optimizer: ResolvedOptimizer;
+  /** α, or a schedule asked for every update's α (step counted from 0). */
+  learningRate: number | RateSchedule;
+  /** The largest batch the engine is given. */
+  maxBatch: number;
+  /** Decoupled weight decay, if any. */
+  decay?: Decay;
+  /** Gradient clipping, if any. */
+  clip?: Clip;
+  /** The kernels' factory. @default engineSwitch.kernels */
+  kernels?: KernelFactory;
+}
+
+/** A weight tensor held in the engine's memory: `off` in floats. */
+interface Slot {
+  variable: tf.Variable;
+  off: number;
+  size: number;
+  /** Whether training changes it (trainable weights, moving statistics): written back. */
+  changes: boolean;
+}
+
+/** A forward step with its buffers (float offsets) and its weights' slots. */
+interface EStep {
+  kind: "dense" | "act" | "dropout" | "bn";
+  inDim: number;
+  outDim: number;
+  act: { name: string; alpha: number };
+  out: number;
+  /** dense: kernel, bias (-1: none); bn: gamma, beta. */
+  w: number;
+  b: number;
+  /** Gradient offsets of w and b (-1: not trained). */
+  gw: number;
+  gb: number;
+  /** dropout: mask buffer, keep probability (float32) */
+  mask: number;
+  keep: number;
+  /** bn: x̂, 1/σ, moving mean and variance, momentum, ε */
+  xhat: number;
+  invStd: number;
+  mm: number;
+  mv: number;
+  momentum: number;
+  epsilon: number;
+  needGrad: boolean;
+}
+
+/** A run of consecutive parameters sharing their penalty and decay settings. */
+interface Group {
+  off: number;
+  count: number;
+  l1: number;
+  l2: number;
+  decayed: boolean;
+}
+
+/**
+ * Trains a compiled plan on data held in JavaScript: {@link MlpEngine.step} runs one
+ * update on the rows it is given. The tf variables keep the values they had until
+ * {@link MlpEngine.writeBack}; {@link MlpEngine.refresh} reads the ones changed since.
+ */
+export class MlpEngine {
+  readonly #plan: Plan;
+  readonly #X: Float32Array;
+  readonly #y: Float32Array;
+  readonly #settings: EngineSettings;
+  readonly #memory: WebAssembly.Memory;
+  readonly #k: MlpSimd;
+  #F: Float32Array;
+  readonly #slots: Slot[] = [];
+  readonly #written: (object | undefined)[] = [];
+  readonly #steps: EStep[] = [];
+  readonly #groups: Group[] = [];
+  readonly #theta: number;
+  readonly #grad: number;
+  readonly #s1: number;
+  readonly #s2: number;
+  readonly #numParams: number;
+  readonly #xb: number;
+  readonly #g1: number;
+  readonly #g2: number;
+  readonly #yb: Float32Array;
+  readonly #inputDim: number;
+  readonly #outputDim: number;
+  #output = 0;
+  #t = 0;
+  #rate: number | undefined;
+  #dirty = false;
+
+  /**
+   * @param plan The compiled model.
+   * @param X The inputs, row by row [n, plan.inputDim].
+   * @param y The targets, row by row [n, plan.outputDim].
+   * @param settings Loss, optimizer, learning rate, largest batch, decay, clipping.
+   */
+  constructor(plan: Plan, X: Float32Array, y: Float32Array, settings: EngineSettings) {
+    this.#plan = plan;
+    this.#X = X;
+    this.#y = y;
+    this.#settings = settings;
+    this.#inputDim = plan.inputDim;
+    this.#outputDim = plan.outputDim;
+    const B = settings.maxBatch;
+    let top = 16; // floats; 0 stays unused
+    const alloc = (floats: number) => {
+      const at = top;
+      top += Math.ceil(Math.max(floats, 1) / 4) * 4 + 4;
+      return at;
+    };
+    // trainable parameters first, in plan order: θ, gradients and optimizer state are flat
+    const paramOff: number[] = [];
+    let P = 0;
+    for (const p of plan.params) {
+      paramOff.push(P);
+      P += p.variable.size;
+    }
+    this.#numParams = P;
+    const opt = settings.optimizer;
+    const second = opt.name === "adam" || (opt.name === "rmsprop" && opt.momentum > 0);
+    this.#theta = alloc(P);
+    this.#grad = alloc(P);
+    this.#s1 = alloc(opt.name === "sgd" ? 0 : P);
+    this.#s2 = alloc(second ? P : 0);
+    plan.params.forEach((p, i) => {
+      this.#slots.push({
+        variable: p.variable,
+        off: this.#theta + paramOff[i],
+        size: p.variable.size,
+        changes: true,
+      });
+    });
+    const slotOf = (v: tf.Variable | undefined, idx: number, changes = false) => {
+      if (v === undefined) return -1;
+      if (idx >= 0) return this.#theta + paramOff[idx];
+      const off = alloc(v.size);
+      this.#slots.push({ variable: v, off, size: v.size, changes });
+      return off;
+    };
+    const gradOf = (idx: number) => idx >= 0 ? this.#grad + paramOff[idx] : -1;
+    let dim = plan.inputDim, maxDim = dim;
+    this.#xb = alloc(B * dim);
+    plan.steps.forEach((s, i) => {
+      const e: EStep = {
+        kind: s.kind,
+        inDim: dim,
+        outDim: dim,
+        act: { name: "linear", alpha: 0 },
+        out: 0,
+        w: -1,
+        b: -1,
+        gw: -1,
+        gb: -1,
+        mask: -1,
+        keep: 1,
+        xhat: -1,
+        invStd: -1,
+        mm: -1,
+        mv: -1,
+        momentum: 0,
+        epsilon: 0,
+        needGrad: plan.needGrad[i],
+      };
+      if (s.kind === "dense") {
+        e.outDim = s.kernel.shape[1] as number;
+        e.act = s.act;
+        e.w = slotOf(s.kernel, s.kIdx);
+        e.b = slotOf(s.bias, s.bIdx);
+        e.gw = gradOf(s.kIdx);
+        e.gb = gradOf(s.bIdx);
+      } else if (s.kind === "act") {
+        e.act = s.act;
+      } else if (s.kind === "dropout") {
+        e.keep = Math.fround(1 - s.rate);
+        e.mask = alloc(B * dim);
+      } else {
+        e.w = slotOf(s.gamma, s.gIdx);
+        e.b = slotOf(s.beta, s.bIdx);
+        e.gw = gradOf(s.gIdx);
+        e.gb = gradOf(s.bIdx);
+        e.xhat = alloc(B * dim);
+        e.invStd = alloc(dim);
+        e.mm = slotOf(s.movingMean, -1, true);
+        e.mv = slotOf(s.movingVariance, -1, true);
+        e.momentum = s.momentum;
+        e.epsilon = s.epsilon;
+      }
+      e.out = alloc(B * e.outDim);
+      dim = e.outDim;
+      maxDim = Math.max(maxDim, dim);
+      this.#steps.push(e);
+    });
+    this.#g1 = alloc(B * maxDim);
+    this.#g2 = alloc(B * maxDim);
+    this.#yb = new Float32Array(B * plan.outputDim);
+    // runs of parameters with the same penalty and decay, updated by one kernel call each
+    const decayed = settings.decay && settings.decay.weightDecay > 0
+      ? settings.decay.decayed
+      : undefined;
+    plan.params.forEach((p, i) => {
+      const l1 = p.reg?.l1 ?? 0, l2 = p.reg?.l2 ?? 0, d = decayed?.[i] ?? false;
+      const last = this.#groups.at(-1);
+      if (last && last.l1 === l1 && last.l2 === l2 && last.decayed === d) {
+        last.count += p.variable.size;
+      } else {
+        this.#groups.push({ off: paramOff[i], count: p.variable.size, l1, l2, decayed: d });
+      }
+    });
+    const bytes = (top + 16) * 4;
+    this.#memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+    this.#F = new Float32Array(this.#memory.buffer);
+    const kernels = (settings.kernels ?? engineSwitch.kernels)(this.#memory);
+    if (kernels === undefined) throw new Error("the engine's kernels cannot run here");
+    this.#k = kernels;
+    this.#rate = typeof settings.learningRate === "number" ? settings.learningRate : undefined;
+    this.refresh();
+  }
+
+  /** The learning rate of the last update (before the first: α if it is a number). */
+  get rate(): number | undefined {
+    return this.#rate;
+  }
+
+  /** The Float32Array view of the memory, re-created if the memory grew. */
+  #view(): Float32Array {
+    if (this.#F.buffer !== this.#memory.buffer) this.#F = new Float32Array(this.#memory.buffer);
+    return this.#F;
+  }
+
+  /** Reads every weight whose variable holds other data than the engine last wrote or read. */
+  refresh(): void {
+    const F = this.#view();
+    this.#slots.forEach((s, i) => {
+      if (s.variable.dataId === this.#written[i]) return;
+      F.set(s.variable.dataSync() as Float32Array, s.off);
+      this.#written[i] = s.variable.dataId;
+    });
+  }
+
+  /** Writes the trained weights and moving statistics into their variables (if they changed). */
+  writeBack(): void {
+    if (!this.#dirty) return;
+    const F = this.#view();
+    tf.tidy(() => {
+      this.#slots.forEach((s, i) => {
+        if (!s.changes) return;
+        const v = s.variable;
+        v.assign(tf.tensor(F.slice(s.off, s.off + s.size), v.shape, "float32"));
+        this.#written[i] = v.dataId;
+      });
+    });
+    this.#dirty = false;
+  }
+
+  /**
+   * The predictions of the last step's batch, [size, outputDim] row by row: a view into the
+   * engine's memory, valid until the next step.
+   */
+  output(size: number): Float32Array {
+    const o = this.#output;
+    return this.#view().subarray(o, o + size * this.#outputDim);
+  }
+
+  /**
+   * One update on the rows `order[start]` … `order[start + size − 1]` (rows `start` … when
+   * `order` is undefined): forward in training mode, output gradient, backward, optimizer.
+   * Dropout draws one seed from `nextSeed` per Dropout step, in order.
+   *
+   * @returns The weight penalty l1·Σ|w| + l2·Σw² before the update, undefined without one.
+   */
+  step(
+    order: ArrayLike<number> | undefined,
+    start: number,
+    size: number,
+    nextSeed: () => number,
+  ): number | undefined {
+    const F = this.#view(), k = this.#k;
+    const B = size, d = this.#inputDim, K = this.#outputDim;
+    // gather the batch
+    const X = this.#X, y = this.#y, yb = this.#yb, xb = this.#xb;
+    for (let r = 0; r < B; r++) {
+      const row = order ? order[start + r] : start + r;
+      const xo = row * d, bo = xb + r * d;
+      for (let j = 0; j < d; j++) F[bo + j] = X[xo + j];
+      const yo = row * K, co = r * K;
+      for (let j = 0; j < K; j++) yb[co + j] = y[yo + j];
+    }
+    // forward
+    let inp = xb;
+    for (const e of this.#steps) {
+      const n = B * e.outDim;
+      if (e.kind === "dense") {
+        k.gemm(
+          inp * 4,
+          e.inDim * 4,
+          4,
+          e.w * 4,
+          e.outDim * 4,
+          e.out * 4,
+          e.outDim * 4,
+          B,
+          e.outDim,
+          e.inDim,
+          0,
+        );
+        if (e.b >= 0) {
+          const m = e.outDim;
+          for (let r = 0; r < B; r++) {
+            const o = e.out + r * m;
+            for (let j = 0; j < m; j++) F[o + j] += F[e.b + j];
+          }
+        }
+        actForward(F, e.act, e.out, e.out, B, e.outDim);
+      } else if (e.kind === "act") {
+        actForward(F, e.act, inp, e.out, B, e.outDim);
+      } else if (e.kind === "dropout") {
+        const keep = e.keep;
+        const u = tf.randomUniform([B, e.outDim], 0, 1, "float32", nextSeed());
+        const ud = u.dataSync() as Float32Array;
+        u.dispose();
+        for (let j = 0; j < n; j++) {
+          const mask = Math.fround(Math.floor(Math.fround(ud[j] + keep)) / keep);
+          F[e.mask + j] = mask;
+          F[e.out + j] = F[inp + j] * mask;
+        }
+      } else {
+        bnForward(F, e, inp, B);
+      }
+      inp = e.out;
+    }
+    this.#output = inp;
+    // output gradient
+    const fused = this.#outputGrad(F, inp, B);
+    // backward
+    let g = this.#g1, alt = this.#g2;
+    const steps = this.#steps;
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const e = steps[i];
+      const a = i > 0 ? steps[i - 1].out : xb;
+      const isLast = i === steps.length - 1;
+      if (e.kind === "dense") {
+        if (!(isLast && fused)) actBackward(F, e.act, e.out, g, B, e.outDim);
+        const m = e.outDim;
+        if (e.gw >= 0) {
+          k.gemm(a * 4, 4, e.inDim * 4, g * 4, m * 4, e.gw * 4, m * 4, e.inDim, m, B, 0);
+        }
+        if (e.gb >= 0) k.colSum(g * 4, m * 4, e.gb * 4, B, m);
+        if (!e.needGrad) break;
+        k.gemmNT(g * 4, m * 4, e.w * 4, m * 4, alt * 4, e.inDim * 4, B, e.inDim, m, 0);
+        [g, alt] = [alt, g];
+      } else if (e.kind === "act") {
+        if (!(isLast && fused)) actBackward(F, e.act, e.out, g, B, e.outDim);
+      } else if (e.kind === "dropout") {
+        const n = B * e.outDim;
+        for (let j = 0; j < n; j++) F[g + j] *= F[e.mask + j];
+      } else {
+        if (!bnBackward(F, e, g, alt, B)) break;
+        [g, alt] = [alt, g];
+      }
+    }
+    this.#dirty = true;
+    return this.#update(F);
+  }
+
+  /**
+   * Writes ∂L/∂p (or, fused, ∂L/∂z of the output layer) into the first gradient buffer, as
+   * `outputGrad` does; returns whether it is fused.
+   */
+  #outputGrad(F: Float32Array, p: number, B: number): boolean {
+    const K = this.#outputDim, n = B * K, yb = this.#yb, g = this.#g1;
+    const loss = this.#settings.loss, act = this.#plan.outputAct?.name;
+    if (loss === "meanSquaredError") {
+      const c = 2 / n;
+      for (let j = 0; j < n; j++) F[g + j] = (F[p + j] - yb[j]) * c;
+      return false;
+    }
+    const lo = Math.fround(EPSILON), hi = Math.fround(1 - EPSILON);
+    if (loss === "binaryCrossentropy") {
+      const c = 1 / n;
+      if (act === "sigmoid") {
+        for (let j = 0; j < n; j++) {
+          const pj = F[p + j];
+          F[g + j] = pj >= lo && pj <= hi ? (pj - yb[j]) * c : 0;
+        }
+        return true;
+      }
+      for (let j = 0; j < n; j++) {
+        const pj = F[p + j];
+        const inside = pj >= lo && pj <= hi;
+        F[g + j] = inside ? (pj - yb[j]) / (pj * (1 - pj)) * c : 0;
+      }
+      return false;
+    }
+    // categorical crossentropy with softmax: (p·Σ_k y·m − y·m)/B, m = not clipped
+    for (let r = 0; r < B; r++) {
+      const o = r * K;
+      let s = 0;
+      for (let j = 0; j < K; j++) {
+        const pj = F[p + o + j];
+        if (pj >= lo && pj <= hi) s += yb[o + j];
+      }
+      for (let j = 0; j < K; j++) {
+        const pj = F[p + o + j];
+        const ym = pj >= lo && pj <= hi ? yb[o + j] : 0;
+        F[g + o + j] = (pj * s - ym) / B;
+      }
+    }
+    return true;
+  }
+
+  /** The optimizer's update of every parameter; returns the penalty before it. */
+  #update(F: Float32Array): number | undefined {
+    const k = this.#k, s = this.#settings, opt = s.optimizer;
+    const t = ++this.#t;
+    const lr = typeof s.learningRate === "number"
+      ? s.learningRate
+      : scheduledRate(s.learningRate, t - 1);
+    this.#rate = lr;
+    if (this.#numParams === 0) return undefined;
+    const th = this.#theta, gr = this.#grad;
+    let penalty = 0, penalized = false;
+    for (const q of this.#groups) {
+      if (q.l1 === 0 && q.l2 === 0) continue;
+      penalized = true;
+      const o = th + q.off, end = o + q.count;
+      let s1 = 0, s2 = 0;
+      for (let j = o; j < end; j++) {
+        const w = F[j];
+        s1 += Math.abs(w);
+        s2 += w * w;
+      }
+      penalty += q.l1 * s1 + q.l2 * s2;
+    }
+    const clip = s.clip?.value ?? Infinity;
+    let scale = 1;
+    if (s.clip?.norm !== undefined) {
+      let sumSq = 0;
+      for (const q of this.#groups) {
+        sumSq += k.sumSqGrad((th + q.off) * 4, (gr + q.off) * 4, q.count, q.l1, 2 * q.l2, clip);
+      }
+      scale = normScale(Math.sqrt(sumSq), s.clip.norm);
+    }
+    const wd = s.decay?.weightDecay ?? 0;
+    for (const q of this.#groups) {
+      const w = (th + q.off) * 4, g = (gr + q.off) * 4;
+      const keep = q.decayed ? 1 - lr * wd : 1, l1 = q.l1, twoL2 = 2 * q.l2;
+      switch (opt.name) {
+        case "sgd":
+          k.sgd(w, g, q.count, lr, keep, l1, twoL2, clip, scale);
+          break;
+        case "momentum": {
+          const mu = opt.momentum, cg = opt.nesterov ? 1 : 0, cv = opt.nesterov ? mu : 1;
+          const v = (this.#s1 + q.off) * 4;
+          k.momentum(w, g, v, q.count, lr, keep, l1, twoL2, clip, scale, mu, cg, cv);
+          break;
+        }
+        case "rmsprop": {
+          const s1 = (this.#s1 + q.off) * 4, s2 = (this.#s2 + q.off) * 4;
+          k.rmsprop(
+            w,
+            g,
+            s1,
+            s2,
+            q.count,
+            lr,
+            keep,
+            l1,
+            twoL2,
+            clip,
+            scale,
+            opt.rho,
+            opt.epsilon,
+            opt.momentum,
+          );
+          break;
+        }
+        case "adam": {
+          const m = (this.#s1 + q.off) * 4, v = (this.#s2 + q.off) * 4;
+          const c1 = 1 - opt.beta1 ** t, c2 = 1 - opt.beta2 ** t;
+          k.adam(
+            w,
+            g,
+            m,
+            v,
+            q.count,
+            lr,
+            keep,
+            l1,
+            twoL2,
+            clip,
+            scale,
+            opt.beta1,
+            opt.beta2,
+            opt.epsilon,
+            c1,
+            c2,
+          );
+          break;
+        }
+      }
+    }
+    return penalized ? penalty : undefined;
+  }
+}
+
+/** out = f(inp) row by row ([B, m]; out may be inp). */
+function actForward(
+  F: Float32Array,
+  act: { name: string; alpha: number },
+  inp: number,
+  out: number,
+  B: number,
+  m: number,
+): void {
+  const n = B * m;
+  switch (act.name) {
+    case "linear":
+      if (out !== inp) F.copyWithin(out, inp, inp + n);
+      return;
+    case "relu":
+      for (let j = 0; j < n; j++) {
+        const z = F[inp + j];
+        F[out + j] = z > 0 ? z : 0;
+      }
+      return;
+    case "leakyRelu": {
+      const alpha = act.alpha;
+      for (let j = 0; j < n; j++) {
+        const z = F[inp + j];
+        F[out + j] = z < 0 ? alpha * z : z;
+      }
+      return;
+    }
+    case "sigmoid":
+      for (let j = 0; j < n; j++) F[out + j] = 1 / (1 + Math.exp(-F[inp + j]));
+      return;
+    case "tanh":
+      for (let j = 0; j < n; j++) F[out + j] = Math.tanh(F[inp + j]);
+      return;
+    case "elu":
+      for (let j = 0; j < n; j++) {
+        const z = F[inp + j];
+        F[out + j] = z > 0 ? z : Math.expm1(z);
+      }
+      return;
+    case "softmax":
+      for (let r = 0; r < B; r++) {
+        const io = inp + r * m, oo = out + r * m;
+        let max = -Infinity;
+        for (let j = 0; j < m; j++) max = Math.max(max, F[io + j]);
+        let s = 0;
+        for (let j = 0; j < m; j++) {
+          const e = Math.exp(F[io + j] - max);
+          F[oo + j] = e;
+          s += e;
+        }
+        for (let j = 0; j < m; j++) F[oo + j] /= s;
+      }
+      return;
+    default:
+      throw new RangeError(`activation must be one the fast path knows, got ${act.name}`);
+  }
+}
+
+/** g ← g ⊙ f′ in place, from the activation's output a (softmax: a ⊙ (g − Σ g⊙a)). */
+function actBackward(
+  F: Float32Array,
+  act: { name: string; alpha: number },
+  a: number,
+  g: number,
+  B: number,
+  m: number,
+): void {
+  const n = B * m;
+  switch (act.name) {
+    case "linear":
+      return;
+    case "relu":
+      for (let j = 0; j < n; j++) {
+        const y = F[a + j];
+        if (!(y > 0)) F[g + j] = y !== y ? NaN : F[g + j] * 0;
+      }
+      return;
+    case "leakyRelu": {
+      const alpha = act.alpha;
+      for (let j = 0; j < n; j++) if (!(F[a + j] > 0)) F[g + j] *= alpha;
+      return;
+    }
+    case "sigmoid":
+      for (let j = 0; j < n; j++) {
+        const y = F[a + j];
+        F[g + j] *= y * (1 - y);
+      }
+      return;
+    case "tanh":
+      for (let j = 0; j < n; j++) {
+        const y = F[a + j];
+        F[g + j] *= 1 - y * y;
+      }
+      return;
+    case "elu":
+      for (let j = 0; j < n; j++) {
+        const y = F[a + j];
+        if (!(y > 0)) F[g + j] *= y + 1;
+      }
+      return;
+    case "softmax":
+      for (let r = 0; r < B; r++) {
+        const ao = a + r * m, go = g + r * m;
+        let s = 0;
+        for (let j = 0; j < m; j++) s += F[go + j] * F[ao + j];
+        for (let j = 0; j < m; j++) F[go + j] = F[ao + j] * (F[go + j] - s);
+      }
+      return;
+    default:
+      throw new RangeError(`activation must be one the fast path knows, got ${act.name}`);
+  }
+}
+
+/**
+ * Batch norm in training: batch mean μ and biased variance σ², x̂ = (x − μ)/√(σ² + ε),
+ * out = γ·x̂ + β, moving averages m ← m − (1 − momentum)(m − μ_B) (same for the variance).
+ */
+function bnForward(F: Float32Array, e: EStep, inp: number, B: number): void {
+  const m = e.outDim, decay = 1 - e.momentum;
+  for (let j = 0; j < m; j++) {
+    let s = 0;
+    for (let r = 0; r < B; r++) s += F[inp + r * m + j];
+    const mean = Math.fround(s / B);
+    let q = 0;
+    for (let r = 0; r < B; r++) {
+      const c = F[inp + r * m + j] - mean;
+      q += c * c;
+    }
+    const variance = Math.fround(q / B);
+    const inv = Math.fround(1 / Math.sqrt(variance + e.epsilon));
+    F[e.invStd + j] = inv;
+    const gamma = e.w >= 0 ? F[e.w + j] : 1, beta = e.b >= 0 ? F[e.b + j] : 0;
+    for (let r = 0; r < B; r++) {
+      const o = r * m + j;
+      const xh = Math.fround((F[inp + o] - mean) * inv);
+      F[e.xhat + o] = xh;
+      F[e.out + o] = xh * gamma + beta;
+    }
+    F[e.mm + j] = F[e.mm + j] - (F[e.mm + j] - mean) * decay;
+    F[e.mv + j] = F[e.mv + j] - (F[e.mv + j] - variance) * decay;
+  }
+}
+
+/**
+ * Batch norm backward: ∂γ = Σ g⊙x̂, ∂β = Σ g into their gradients; when the step passes a
+ * gradient on, ∂x = (1/σ)(g⊙γ − mean(g⊙γ) − x̂ ⊙ mean(g⊙γ⊙x̂)) into `out`. Returns whether
+ * it did.
+ */
+function bnBackward(
+  F: Float32Array,
+  e: EStep,
+  g: number,
+  out: number,
+  B: number,
+): boolean {
+  const m = e.outDim;
+  for (let j = 0; j < m; j++) {
+    let sg = 0, sgx = 0;
+    for (let r = 0; r < B; r++) {
+      const o = r * m + j;
+      sg += F[g + o];
+      sgx += F[g + o] * F[e.xhat + o];
+    }
+    if (e.gw >= 0) F[e.gw + j] = sgx;
+    if (e.gb >= 0) F[e.gb + j] = sg;
+    if (!e.needGrad) continue;
+    const gamma = e.w >= 0 ? F[e.w + j] : 1, inv = F[e.invStd + j];
+    const meanG = sg * gamma / B, meanGX = sgx * gamma / B;
+    for (let r = 0; r < B; r++) {
+      const o = r * m + j;
+      F[out + o] = (F[g + o] * gamma - meanG - F[e.xhat + o] * meanGX) * inv;
+    }
+  }
+  return e.needGrad;
+}
