@@ -1,0 +1,303 @@
+import assert from "node:assert/strict";
+import {
+  prepareSlideCharts,
+  SLIDE_CHART_BOX,
+  SLIDE_CHART_FONTS,
+  slideChartSvg,
+  smallestFontPx,
+} from "../tools/_deck_charts.ts";
+import type { Notebook } from "../tools/_notebook.ts";
+import { renderWithWarnings } from "../lib/_render.ts";
+import { heatmap, imageGrid, type VegaLiteSpec } from "../lib/charts.ts";
+
+const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
+
+/** Every font size in an SVG, read from its text elements one by one. */
+function fontSizes(svg: string): number[] {
+  return [...svg.matchAll(/<text\b[^>]*>/g)].map(([tag]) => {
+    const m = tag.match(/font-size="([\d.]+)px"/);
+    assert.ok(m, `text without a font size: ${tag}`);
+    return Number(m[1]);
+  });
+}
+
+/** A line chart of `width` × `height` px with a small title, axes and a legend. */
+function lineChart(width: number, height: number, title = "A line"): VegaLiteSpec {
+  return {
+    $schema: SCHEMA,
+    title,
+    data: {
+      values: [1, 2, 3, 4].flatMap((x) => [
+        { x, y: x * x, series: "train" },
+        { x, y: 2 * x, series: "dev" },
+      ]),
+    },
+    width,
+    height,
+    mark: "line",
+    encoding: {
+      x: { field: "x", type: "quantitative", title: "Epoch" },
+      y: { field: "y", type: "quantitative", title: "Loss" },
+      color: { field: "series", type: "nominal", title: "Set" },
+    },
+  };
+}
+
+/** The width and height of every item of the first rect mark in an SVG (heat map cells). */
+function rectCells(svg: string): { w: number; h: number }[] {
+  const start = svg.indexOf('<g class="mark-rect role-mark');
+  assert.ok(start >= 0, "no rect mark");
+  const group = svg.slice(start, svg.indexOf("</g>", start));
+  return [...group.matchAll(/<path [^>]*d="M[-\d.]+,[-\d.]+h([\d.]+)v([\d.]+)h/g)].map((m) => ({
+    w: Number(m[1]),
+    h: Number(m[2]),
+  }));
+}
+
+Deno.test("slideChartSvg() raises every font, set in the spec or not, to the slide minimum", async () => {
+  const spec: VegaLiteSpec = {
+    $schema: SCHEMA,
+    title: { text: "Small fonts", subtitle: "everywhere", fontSize: 10, subtitleFontSize: 8 },
+    data: { values: [{ k: "a", v: 1 }, { k: "b", v: 2 }] },
+    width: 300,
+    height: 200,
+    layer: [
+      {
+        mark: "bar",
+        encoding: {
+          x: { field: "k", type: "nominal", axis: { labelFontSize: 7, titleFontSize: 8 } },
+          y: { field: "v", type: "quantitative" },
+          color: { field: "k", type: "nominal", legend: { labelFontSize: 6 } },
+        },
+      },
+      {
+        mark: { type: "text", fontSize: 9, dy: -8 },
+        encoding: {
+          x: { field: "k", type: "nominal" },
+          y: { field: "v", type: "quantitative" },
+          text: { field: "v", type: "quantitative" },
+        },
+      },
+    ],
+    config: { axis: { labelFontSize: 8 }, legend: { titleFontSize: 9 } },
+  };
+  const { svg: before } = await renderWithWarnings(spec);
+  assert.ok(Math.min(...fontSizes(before)) < 10, "the notebook rendering has small fonts");
+  const chart = await slideChartSvg(spec, SLIDE_CHART_BOX);
+  const sizes = fontSizes(chart.svg);
+  assert.ok(sizes.length >= 10, `expected many texts, got ${sizes.length}`);
+  assert.ok(
+    sizes.every((s) => s >= SLIDE_CHART_FONTS.min),
+    `fonts below ${SLIDE_CHART_FONTS.min}: ${sizes.filter((s) => s < 18).join(", ")}`,
+  );
+  assert.equal(chart.smallestFontPx, Math.min(...sizes));
+  assert.deepEqual(chart.warnings, []);
+  // The input is not touched.
+  assert.equal((spec.title as { fontSize: number }).fontSize, 10);
+});
+
+Deno.test("slideChartSvg() makes a single view as wide as the box and no taller", async () => {
+  const box = { width: 900, height: 500 };
+  const chart = await slideChartSvg(lineChart(400, 150), box);
+  assert.ok(chart.fits);
+  assert.ok(chart.width <= box.width && chart.width >= box.width - 4, `width ${chart.width}`);
+  assert.ok(chart.height <= box.height, `height ${chart.height}`);
+  assert.ok(chart.scale > 1.5, `panels grew by ${chart.scale}`);
+  assert.match(chart.svg, new RegExp(`^<svg[^>]* width="${chart.width}`));
+  assert.deepEqual(chart.warnings, []);
+});
+
+Deno.test("slideChartSvg() fits three panels in a row across the box width", async () => {
+  const spec: VegaLiteSpec = {
+    $schema: SCHEMA,
+    title: "Three panels",
+    hconcat: ["a", "b", "c"].map((name) => ({ ...lineChart(200, 150, name), $schema: undefined })),
+  };
+  for (const panel of spec.hconcat as Record<string, unknown>[]) delete panel.$schema;
+  const chart = await slideChartSvg(spec, SLIDE_CHART_BOX);
+  assert.ok(chart.fits);
+  assert.ok(chart.width >= SLIDE_CHART_BOX.width - 4 && chart.width <= SLIDE_CHART_BOX.width);
+  assert.ok(chart.height <= SLIDE_CHART_BOX.height);
+  // Three frames of equal width, each wider than the original 200 px.
+  const frames = [
+    ...chart.svg.matchAll(
+      /<path class="background"[^>]*d="M0\.5,0\.5h([\d.]+)v[\d.]+h[^"]*" stroke=/g,
+    ),
+  ].map((m) => Number(m[1]));
+  assert.equal(frames.length, 3);
+  assert.ok(frames.every((w) => Math.abs(w - frames[0]) < 0.2 && w > 250), `${frames}`);
+  assert.deepEqual(chart.warnings, []);
+});
+
+Deno.test("slideChartSvg() limits a tall chart by the box height", async () => {
+  const chart = await slideChartSvg(lineChart(200, 600), SLIDE_CHART_BOX);
+  assert.ok(chart.fits);
+  assert.ok(
+    chart.height <= SLIDE_CHART_BOX.height && chart.height >= SLIDE_CHART_BOX.height - 4,
+    `height ${chart.height}`,
+  );
+  assert.ok(chart.width < SLIDE_CHART_BOX.width / 2, `width ${chart.width}`);
+  assert.ok(chart.scale < 1);
+});
+
+Deno.test("slideChartSvg() shrinks a chart larger than the box", async () => {
+  const chart = await slideChartSvg(lineChart(2000, 700), SLIDE_CHART_BOX);
+  assert.ok(chart.fits);
+  assert.ok(chart.width <= SLIDE_CHART_BOX.width && chart.width >= SLIDE_CHART_BOX.width - 4);
+  assert.ok(chart.height <= SLIDE_CHART_BOX.height);
+  assert.ok(chart.scale < 0.6, `scale ${chart.scale}`);
+});
+
+Deno.test("slideChartSvg() keeps heat map cells square", async () => {
+  const rows = [];
+  for (let i = 0; i < 8; i++) {
+    for (let j = 0; j < 8; j++) rows.push({ a: `a${i}`, b: `b${j}`, v: i * 8 + j });
+  }
+  const spec = heatmap(rows, { x: "a", y: "b", value: "v" });
+  const { svg: before } = await renderWithWarnings(spec);
+  const chart = await slideChartSvg(spec, SLIDE_CHART_BOX);
+  const cells = rectCells(chart.svg);
+  assert.equal(cells.length, 64);
+  const original = rectCells(before)[0];
+  assert.ok(cells[0].w > original.w * 1.05, `cells grew: ${original.w} → ${cells[0].w}`);
+  for (const c of cells) assert.ok(Math.abs(c.w - c.h) < 0.05, `cell ${c.w} × ${c.h}`);
+  assert.ok(chart.fits && chart.height >= SLIDE_CHART_BOX.height - 4);
+  assert.deepEqual(chart.warnings, []);
+});
+
+Deno.test("slideChartSvg() scales an image grid's images, gaps and captions together", async () => {
+  const cells = Array.from({ length: 6 }, (_, i) => ({
+    pixels: Array.from({ length: 28 * 28 }, (_, k) => ((k + i) % 5) / 4),
+    width: 28,
+    height: 28,
+    label: `class ${i}`,
+  }));
+  const spec = imageGrid(cells, { columns: 3, title: "Images" });
+  const chart = await slideChartSvg(spec, SLIDE_CHART_BOX);
+  const images = [...chart.svg.matchAll(/<image\b[^>]*>/g)].map(([tag]) => {
+    const [x, y] = tag.match(/translate\(([-\d.]+),([-\d.]+)\)/)!.slice(1).map(Number);
+    return {
+      x,
+      y,
+      w: Number(tag.match(/ width="([\d.]+)"/)![1]),
+      h: Number(tag.match(/ height="([\d.]+)"/)![1]),
+    };
+  });
+  assert.equal(images.length, 6);
+  const size = (spec.layer as { mark: { width: number } }[])[0].mark.width;
+  for (const im of images) {
+    assert.ok(Math.abs(im.w - im.h) < 0.05, `image ${im.w} × ${im.h}`);
+    assert.ok(im.w > size * 1.5, `images grew: ${size} → ${im.w}`);
+  }
+  // Images do not overlap: the next column starts after the previous image ends.
+  assert.ok(images[1].x >= images[0].x + images[0].w, `${JSON.stringify(images.slice(0, 2))}`);
+  assert.ok(images[3].y >= images[0].y + images[0].h);
+  assert.ok(chart.fits && chart.smallestFontPx >= SLIDE_CHART_FONTS.min);
+  assert.deepEqual(chart.warnings, []);
+});
+
+Deno.test("slideChartSvg() reports fits: false for 40 panels in a row", async () => {
+  const panel = { ...lineChart(200, 150) } as Record<string, unknown>;
+  delete panel.$schema;
+  const chart = await slideChartSvg(
+    { $schema: SCHEMA, hconcat: Array.from({ length: 40 }, () => structuredClone(panel)) },
+    SLIDE_CHART_BOX,
+  );
+  assert.equal(chart.fits, false);
+  assert.ok(chart.width > SLIDE_CHART_BOX.width);
+});
+
+Deno.test("slideChartSvg() rejects a box without a positive size", async () => {
+  await assert.rejects(
+    () => slideChartSvg(lineChart(100, 100), { width: 0, height: 100 }),
+    { name: "RangeError", message: "box.width must be a positive finite number of px, got 0" },
+  );
+});
+
+Deno.test("smallestFontPx() reads attributes and styles", () => {
+  assert.equal(
+    smallestFontPx('<text font-size="21px">a</text><text style="font-size: 19.5px">'),
+    19.5,
+  );
+  assert.equal(smallestFontPx("<svg></svg>"), Infinity);
+});
+
+Deno.test("prepareSlideCharts() replaces only Vega-Lite SVGs and leaves tables and others", async () => {
+  const chartSpec = lineChart(300, 200);
+  const tableSpec = { ...lineChart(300, 200, "A table"), usermeta: { table: { columns: 2 } } };
+  const nb: Notebook = {
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
+    cells: [
+      { cell_type: "markdown", source: "# Title", metadata: {} },
+      {
+        cell_type: "code",
+        source: "await lib.show(spec)",
+        metadata: {},
+        outputs: [
+          { output_type: "stream", name: "stdout", text: ["hello\n"] },
+          {
+            output_type: "display_data",
+            data: {
+              "application/vnd.vegalite.v5+json": chartSpec,
+              "image/svg+xml": "<svg>old</svg>",
+              "text/plain": "Chart: A line",
+            },
+            metadata: {},
+          },
+          {
+            output_type: "display_data",
+            data: {
+              "application/vnd.vegalite.v5+json": tableSpec,
+              "image/svg+xml": "<svg>table</svg>",
+              "text/plain": "Chart: A table",
+            },
+            metadata: {},
+          },
+          { output_type: "display_data", data: { "image/png": "iVBORw0KGgo=" }, metadata: {} },
+        ],
+      },
+    ],
+  };
+  const before = structuredClone(nb);
+  const { notebook, charts, unfit } = await prepareSlideCharts(nb);
+  assert.deepEqual(nb, before, "the input notebook is not modified");
+  assert.equal(charts, 1);
+  assert.deepEqual(unfit, []);
+  const outs = notebook.cells[1].outputs!;
+  const svg = outs[1].data!["image/svg+xml"] as string;
+  assert.ok(svg.startsWith("<svg") && svg !== "<svg>old</svg>");
+  assert.ok(smallestFontPx(svg) >= SLIDE_CHART_FONTS.min);
+  assert.deepEqual(outs[1].data!["application/vnd.vegalite.v5+json"], chartSpec);
+  assert.equal(outs[1].data!["text/plain"], "Chart: A line");
+  assert.deepEqual(outs[0], before.cells[1].outputs![0]);
+  assert.deepEqual(outs[2], before.cells[1].outputs![2]);
+  assert.deepEqual(outs[3], before.cells[1].outputs![3]);
+  assert.deepEqual(notebook.cells[0], before.cells[0]);
+});
+
+Deno.test("prepareSlideCharts() lists the charts that cannot fit", async () => {
+  const panel = { ...lineChart(200, 150) } as Record<string, unknown>;
+  delete panel.$schema;
+  const wide = {
+    $schema: SCHEMA,
+    title: "Forty panels",
+    hconcat: Array.from({ length: 40 }, () => structuredClone(panel)),
+  };
+  const nb: Notebook = {
+    metadata: {},
+    cells: [{
+      cell_type: "code",
+      source: "",
+      metadata: {},
+      outputs: [{
+        output_type: "display_data",
+        data: { "application/vnd.vegalite.v5+json": wide, "image/svg+xml": "<svg/>" },
+      }],
+    }],
+  };
+  const { charts, unfit } = await prepareSlideCharts(nb, { width: 1192, height: 560 });
+  assert.equal(charts, 1);
+  assert.deepEqual(unfit, ["cell 1: Forty panels"]);
+});

@@ -1,0 +1,847 @@
+/**
+ * Charts re-rendered for slides. A chart output in a notebook carries an SVG drawn at notebook
+ * size with 12–15 px text; a deck scales that SVG down to fit a 1280 × 720 slide, and its text
+ * ends up far too small to read from the back of a room. Here the chart is drawn again from the
+ * Vega-Lite spec in the same output: every font raised to a slide size (never below
+ * {@linkcode SLIDE_CHART_FONTS}`.min`) and every panel scaled by one factor so that the whole
+ * chart fills the slide's body, then shown at its own size.
+ *
+ * Text does not grow with the panels, so the factor is found by rendering a few times: the first
+ * rendering measures the chart at its own size, the next ones solve `size = fixed + f × panels`
+ * for the factor `f` that fills the box. Panels never shrink below
+ * {@linkcode SLIDE_PANEL_FLOOR_PX} nor grow beyond {@linkcode SLIDE_MAX_ENLARGE} times their size;
+ * a chart that is still larger than the box at the floor is reported as not fitting.
+ *
+ * @module
+ */
+import process from "node:process";
+import { renderWithWarnings } from "../lib/_render.ts";
+import type { VegaLiteSpec } from "../lib/charts/_common.ts";
+import { isVegaLiteMime, type Notebook, SVG_MIME } from "./_notebook.ts";
+
+/**
+ * Font sizes (px) used for charts on slides: every text at least `min`. The other fields are
+ * the sizes of the chart's default styling (axes, legends, facet headers, titles, text marks);
+ * a size set inside a spec grows by {@linkcode SLIDE_FONT_RATIO} and never ends below `min`.
+ */
+export const SLIDE_CHART_FONTS = {
+  /** No text of a slide chart is smaller. */
+  min: 18,
+  /** Axis tick labels. */
+  axisLabel: 18,
+  /** Axis titles. */
+  axisTitle: 20,
+  /** Legend entries. */
+  legendLabel: 18,
+  /** Legend titles. */
+  legendTitle: 20,
+  /** Facet headers (labels and titles). */
+  header: 20,
+  /** Chart and panel titles. */
+  title: 26,
+  /** Subtitles. */
+  subtitle: 20,
+  /** Text marks. */
+  text: 18,
+} as const;
+
+/** How much a font size set inside a spec grows on a slide: the notebook's 13 px labels to 18 px. */
+export const SLIDE_FONT_RATIO: number = SLIDE_CHART_FONTS.min / 13;
+
+/** The slide body under a title on a 1280 × 720 slide, in px: the default box of a chart. */
+export const SLIDE_CHART_BOX: { readonly width: number; readonly height: number } = {
+  width: 1192,
+  height: 560,
+};
+
+/**
+ * No panel of a slide chart shrinks below this width or height (px), nor a band step below a
+ * tenth of it; a panel already smaller keeps its size.
+ */
+export const SLIDE_PANEL_FLOOR_PX = 60;
+
+/** The largest factor by which a small chart's panels grow to fill a slide. */
+export const SLIDE_MAX_ENLARGE = 2.5;
+
+/** A chart rendered for a slide. */
+export interface SlideChart {
+  /** The SVG, `width` × `height` px. */
+  svg: string;
+  /** The SVG's width in px. */
+  width: number;
+  /** The SVG's height in px. */
+  height: number;
+  /** Whether the SVG fits the box it was made for. */
+  fits: boolean;
+  /** The smallest font size of any text in the SVG, in px (Infinity without text). */
+  smallestFontPx: number;
+  /** The factor every panel's width and height were scaled by. */
+  scale: number;
+  /** Warnings vega-lite and vega reported while rendering the final SVG. */
+  warnings: string[];
+}
+
+/** The charts of a notebook prepared for its deck. */
+export interface SlideCharts {
+  /** A copy of the notebook whose Vega-Lite outputs carry slide SVGs. */
+  notebook: Notebook;
+  /** How many chart outputs were re-rendered. */
+  charts: number;
+  /** The charts that do not fit the box even with their panels at the floor size: `cell N: title`. */
+  unfit: string[];
+  /** Warnings vega-lite and vega reported, each prefixed with its chart: `cell N: title: warning`. */
+  warnings: string[];
+}
+
+type Json = Record<string, unknown>;
+
+/** Keys of a font size anywhere in a spec (titles, axes, legends, headers, marks, config). */
+const FONT_KEYS = new Set(["fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize"]);
+/** Keys of a text length limit in px: they grow with the fonts so labels are not cut sooner. */
+const LIMIT_KEYS = new Set(["labelLimit", "titleLimit", "limit"]);
+/** Keys that hold data, never styling. */
+const DATA_KEYS = new Set(["data", "datasets", "values", "usermeta", "transform", "params"]);
+/** Channels that place a mark in px when their scale is null, or when they hold a number. */
+const POSITION_CHANNELS = ["x", "y", "x2", "y2"];
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function checkBox(box: unknown, name: string): { width: number; height: number } {
+  if (!isObject(box)) {
+    throw new TypeError(
+      `${name} must be an object {width, height} in px, got ${describeValue(box)}`,
+    );
+  }
+  for (const key of ["width", "height"]) {
+    const v = box[key];
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+      throw new RangeError(
+        `${name}.${key} must be a positive finite number of px, got ${describeValue(v)}`,
+      );
+    }
+  }
+  return { width: box.width as number, height: box.height as number };
+}
+
+/** A font size set in a spec, raised for a slide. */
+function slideFont(size: number): number {
+  return Math.max(SLIDE_CHART_FONTS.min, Math.round(size * SLIDE_FONT_RATIO));
+}
+
+/** Raises every numeric font size and text limit found in `node`, outside data (in place). */
+function raiseFontsIn(node: unknown, parentKey = ""): void {
+  if (Array.isArray(node)) {
+    for (const item of node) raiseFontsIn(item, parentKey);
+    return;
+  }
+  if (!isObject(node)) return;
+  for (const [key, value] of Object.entries(node)) {
+    if (DATA_KEYS.has(key)) continue;
+    if (typeof value === "number") {
+      if (FONT_KEYS.has(key)) node[key] = slideFont(value);
+      else if (LIMIT_KEYS.has(key) && value > 0) node[key] = Math.round(value * SLIDE_FONT_RATIO);
+    } else if (key === "encoding" && isObject(value)) {
+      // A text mark's font size may come from the size channel as a constant.
+      const size = value.size;
+      const mark = typeof node.mark === "string"
+        ? node.mark
+        : (node.mark as Json | undefined)?.type;
+      if (mark === "text" && isObject(size) && typeof size.value === "number") {
+        value.size = { ...size, value: slideFont(size.value) };
+      }
+      raiseFontsIn(value, key);
+    } else {
+      raiseFontsIn(value, key);
+    }
+  }
+}
+
+/** Sets `obj[key]` to at least `size`. */
+function atLeast(obj: Json, key: string, size: number): void {
+  const v = obj[key];
+  obj[key] = typeof v === "number" ? Math.max(v, size) : size;
+}
+
+function configPart(config: Json, key: string): Json {
+  const part = isObject(config[key]) ? { ...(config[key] as Json) } : {};
+  config[key] = part;
+  return part;
+}
+
+/**
+ * A copy of `spec` with slide fonts: every font size set in the spec raised by
+ * {@linkcode SLIDE_FONT_RATIO} (never below the minimum), and the config's defaults for axes,
+ * legends, headers, titles and text marks at least {@linkcode SLIDE_CHART_FONTS}.
+ */
+function withSlideFonts(spec: VegaLiteSpec): VegaLiteSpec {
+  const out = structuredClone(spec) as VegaLiteSpec;
+  raiseFontsIn(out);
+  const config = isObject(out.config) ? out.config : {};
+  out.config = config;
+  const F = SLIDE_CHART_FONTS;
+  const axis = configPart(config, "axis");
+  atLeast(axis, "labelFontSize", F.axisLabel);
+  atLeast(axis, "titleFontSize", F.axisTitle);
+  const legend = configPart(config, "legend");
+  atLeast(legend, "labelFontSize", F.legendLabel);
+  atLeast(legend, "titleFontSize", F.legendTitle);
+  const header = configPart(config, "header");
+  atLeast(header, "labelFontSize", F.header);
+  atLeast(header, "titleFontSize", F.header);
+  const title = configPart(config, "title");
+  atLeast(title, "fontSize", F.title);
+  atLeast(title, "subtitleFontSize", F.subtitle);
+  for (const mark of ["text", "mark"]) atLeast(configPart(config, mark), "fontSize", F.text);
+  // Axis variants (axisX, axisLeft, axisBand, ...) and header variants override the defaults.
+  for (const [key, value] of Object.entries(config)) {
+    if (!isObject(value)) continue;
+    if (/^axis./.test(key)) {
+      if ("labelFontSize" in value) atLeast(value, "labelFontSize", F.axisLabel);
+      if ("titleFontSize" in value) atLeast(value, "titleFontSize", F.axisTitle);
+    } else if (/^header./.test(key)) {
+      if ("labelFontSize" in value) atLeast(value, "labelFontSize", F.header);
+      if ("titleFontSize" in value) atLeast(value, "titleFontSize", F.header);
+    }
+  }
+  return out;
+}
+
+/** The numeric panel sizes and band steps of a spec, to bound how far it may shrink. */
+interface PanelSizes {
+  sizes: number[];
+  steps: number[];
+}
+
+function markType(view: Json): string | undefined {
+  const mark = view.mark;
+  return typeof mark === "string" ? mark : isObject(mark) ? mark.type as string : undefined;
+}
+
+/** Whether a layer (or a unit) draws an `image` mark: its px positions are a picture's layout. */
+function hasImageMark(view: Json): boolean {
+  if (markType(view) === "image") return true;
+  return Array.isArray(view.layer) && view.layer.some((v) => isObject(v) && hasImageMark(v));
+}
+
+const CHILD_LISTS = ["layer", "hconcat", "vconcat", "concat"];
+
+/** Collects the panel sizes and band steps of `view` and everything under it. */
+function collectSizes(view: Json, config: Json, into: PanelSizes): void {
+  for (const key of ["width", "height"]) {
+    const v = view[key];
+    if (typeof v === "number") into.sizes.push(v);
+    else if (isObject(v) && typeof v.step === "number") into.steps.push(v.step);
+  }
+  for (const list of CHILD_LISTS) {
+    if (Array.isArray(view[list])) {
+      for (const child of view[list] as unknown[]) {
+        if (isObject(child)) collectSizes(child, config, into);
+      }
+    }
+  }
+  if (isObject(view.spec)) collectSizes(view.spec, config, into);
+}
+
+/**
+ * Advance widths of Helvetica (the charts' font; Arial and Liberation Sans share them) for the
+ * printable ASCII characters from space to `~`, in thousandths of the font size.
+ */
+const HELVETICA_WIDTHS = [
+  278,
+  278,
+  355,
+  556,
+  556,
+  889,
+  667,
+  191,
+  333,
+  333,
+  389,
+  584,
+  278,
+  333,
+  278,
+  278, // space to /
+  556,
+  556,
+  556,
+  556,
+  556,
+  556,
+  556,
+  556,
+  556,
+  556,
+  278,
+  278,
+  584,
+  584,
+  584,
+  556, // 0 to ?
+  1015,
+  667,
+  667,
+  722,
+  722,
+  667,
+  611,
+  778,
+  722,
+  278,
+  500,
+  667,
+  556,
+  833,
+  722,
+  778, // @ to O
+  667,
+  778,
+  722,
+  667,
+  611,
+  722,
+  667,
+  944,
+  667,
+  667,
+  611,
+  278,
+  278,
+  278,
+  469,
+  556, // P to _
+  333,
+  556,
+  556,
+  500,
+  556,
+  556,
+  278,
+  556,
+  556,
+  222,
+  222,
+  500,
+  222,
+  833,
+  556,
+  556, // ` to o
+  556,
+  556,
+  333,
+  500,
+  278,
+  556,
+  500,
+  722,
+  500,
+  500,
+  500,
+  334,
+  260,
+  334,
+  584, // p to ~
+];
+/** Width of characters outside printable ASCII (Greek letters, math symbols), per font size. */
+const OTHER_WIDTH = 0.6;
+/** Bold text is wider than regular by about this factor (Helvetica Bold against Helvetica). */
+const BOLD_FACTOR = 1.08;
+
+/**
+ * The width in px of `text` in the charts' font: Helvetica's advance widths, which the
+ * browser's Helvetica, Arial or Liberation Sans reproduce. Without a canvas, vega would
+ * estimate every character at 0.8 of the font size, half again as wide as Helvetica's
+ * average, and lay out a slide chart around titles and labels far wider than they are drawn.
+ */
+function textWidth(text: string, fontSize: number, bold = false): number {
+  let em = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    // Combining marks (the prime in f′ is not one) take no width.
+    if (code >= 0x300 && code < 0x370) continue;
+    em += code >= 32 && code <= 126 ? HELVETICA_WIDTHS[code - 32] / 1000 : OTHER_WIDTH;
+  }
+  return em * fontSize * (bold ? BOLD_FACTOR : 1);
+}
+
+/** Whether a vega font weight is bold. */
+function isBold(weight: unknown): boolean {
+  return weight === "bold" || weight === "bolder" || (typeof weight === "number" && weight >= 600);
+}
+
+type VegaModule = typeof import("vega");
+interface TextMetrics {
+  width: (item: Json, text?: unknown) => number;
+}
+let vegaModule: Promise<VegaModule> | undefined;
+
+/** vega, loaded once (silencing the deprecation warning its Node build prints on load). */
+function loadVega(): Promise<VegaModule> {
+  vegaModule ??= (async () => {
+    const proc = process as typeof process & { noDeprecation?: boolean };
+    const previous = proc.noDeprecation;
+    proc.noDeprecation = true;
+    try {
+      return await import("vega");
+    } finally {
+      proc.noDeprecation = previous;
+    }
+  })();
+  return vegaModule;
+}
+
+/**
+ * Renders a spec with vega measuring text by {@linkcode textWidth} (the hook vega offers for
+ * headless text measurement), then puts vega's own measure back.
+ */
+async function renderMeasured(spec: VegaLiteSpec): Promise<{ svg: string; warnings: string[] }> {
+  const vega = await loadVega();
+  const metrics = (vega as unknown as { textMetrics: TextMetrics }).textMetrics;
+  const previous = metrics.width;
+  metrics.width = (item: Json, text?: unknown) =>
+    textWidth(
+      String(text ?? "").trim(),
+      typeof item.fontSize === "number" ? item.fontSize : 11,
+      isBold(item.fontWeight),
+    );
+  try {
+    return await renderWithWarnings(spec);
+  } finally {
+    metrics.width = previous;
+  }
+}
+
+/**
+ * A title's text broken into lines no wider than `maxWidth` px (at word boundaries; a word
+ * wider than that gets a line of its own). Lines already given are broken further if needed.
+ */
+function wrapText(text: unknown, maxWidth: number, fontSize: number, bold: boolean): unknown {
+  const lines = typeof text === "string" ? [text] : Array.isArray(text) ? text.map(String) : null;
+  if (lines === null) return text;
+  const out: string[] = [];
+  for (const line of lines) {
+    let current = "";
+    for (const word of line.split(/ +/)) {
+      const candidate = current ? `${current} ${word}` : word;
+      if (current && textWidth(candidate, fontSize, bold) > maxWidth) {
+        out.push(current);
+        current = word;
+      } else {
+        current = candidate;
+      }
+    }
+    out.push(current);
+  }
+  if (out.length === lines.length) return text;
+  return out;
+}
+
+/**
+ * A view's title (and subtitle) wrapped to `maxWidth` px at the font sizes it will be drawn
+ * with: its own, else the config's title sizes.
+ */
+function wrapTitle(title: unknown, maxWidth: number, config: Json): unknown {
+  const defaults = isObject(config.title) ? config.title : {};
+  const size = (v: unknown, fallback: number) => (typeof v === "number" ? v : fallback);
+  if (typeof title === "string" || Array.isArray(title)) {
+    const fontSize = size(defaults.fontSize, SLIDE_CHART_FONTS.title);
+    return wrapText(
+      title,
+      maxWidth,
+      fontSize,
+      !("fontWeight" in defaults) || isBold(defaults.fontWeight),
+    );
+  }
+  if (!isObject(title)) return title;
+  const out = { ...title };
+  const weight = "fontWeight" in title ? title.fontWeight : defaults.fontWeight ?? "bold";
+  out.text = wrapText(
+    title.text,
+    maxWidth,
+    size(title.fontSize, size(defaults.fontSize, SLIDE_CHART_FONTS.title)),
+    isBold(weight),
+  );
+  if (title.subtitle !== undefined) {
+    const subWeight = title.subtitleFontWeight ?? defaults.subtitleFontWeight;
+    out.subtitle = wrapText(
+      title.subtitle,
+      maxWidth,
+      size(title.subtitleFontSize, size(defaults.subtitleFontSize, SLIDE_CHART_FONTS.subtitle)),
+      isBold(subWeight),
+    );
+  }
+  return out;
+}
+
+/** Rounds a size to a tenth of a px. */
+function r1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+/** A width or height (number, `{step}` or `"container"`) scaled by `f`. */
+function scaleSize(value: unknown, f: number, container: number): unknown {
+  if (typeof value === "number") return r1(value * f);
+  if (value === "container") return r1(container * f);
+  if (isObject(value) && typeof value.step === "number") {
+    return { ...value, step: r1(value.step * f) };
+  }
+  return value;
+}
+
+/**
+ * A copy of `view` with every panel's width and height (numbers and band steps) scaled by `f`.
+ * Marks placed in px (a null scale) move with the panels inside a picture (a layer with an
+ * image mark); elsewhere, text placed in px keeps its place relative to its font.
+ */
+function scaleView(
+  view: Json,
+  f: number,
+  config: Json,
+  picture: boolean,
+  fontScale: number,
+  titleWidth: number,
+): Json {
+  const out: Json = { ...view };
+  const viewConfig = isObject(config.view) ? config.view : {};
+  for (const key of ["width", "height"] as const) {
+    if (key in out) {
+      const container =
+        (key === "width" ? viewConfig.continuousWidth : viewConfig.continuousHeight) ??
+          200;
+      out[key] = scaleSize(out[key], f, container as number);
+    }
+  }
+  if (out.title !== undefined) {
+    // A panel's title wraps at its panel's width (a narrow panel's at a few words' width).
+    const own = typeof out.width === "number" ? Math.max(out.width, MIN_TITLE_WIDTH) : titleWidth;
+    out.title = wrapTitle(out.title, Math.min(own, titleWidth), config);
+  }
+  const inPicture = picture || hasImageMark(view);
+  if (isObject(out.mark) && markType(out) === "image") {
+    const mark = { ...out.mark };
+    for (const key of ["width", "height"]) {
+      if (typeof mark[key] === "number") mark[key] = r1((mark[key] as number) * f);
+    }
+    out.mark = mark;
+  }
+  if (isObject(out.encoding) && out.mark !== undefined) {
+    const isText = markType(out) === "text";
+    // Text placed in px beside data (stacked labels) is spaced by its font, not by the panel.
+    const k = inPicture || !isText ? f : fontScale;
+    const encoding: Json = { ...out.encoding };
+    const transform = Array.isArray(out.transform) ? [...out.transform] : [];
+    for (const channel of POSITION_CHANNELS) {
+      const def = encoding[channel];
+      if (!isObject(def)) continue;
+      if (typeof def.value === "number") {
+        encoding[channel] = { ...def, value: r1(def.value * k) };
+      } else if (
+        typeof def.field === "string" && (def.scale === null || channel.endsWith("2"))
+      ) {
+        // x2/y2 share the scale of x/y: scale them in px only when x/y have a null scale.
+        const base = encoding[channel[0]];
+        const nullScale = def.scale === null || (isObject(base) && base.scale === null);
+        if (!nullScale || k === 1) continue;
+        const as = `slide_${channel}_px`;
+        transform.push({ calculate: `datum[${JSON.stringify(def.field)}] * ${k}`, as });
+        encoding[channel] = { ...def, field: as };
+      }
+    }
+    out.encoding = encoding;
+    if (transform.length > 0) out.transform = transform;
+  }
+  for (const list of CHILD_LISTS) {
+    if (Array.isArray(out[list])) {
+      out[list] = (out[list] as unknown[]).map((child) =>
+        isObject(child) ? scaleView(child, f, config, inPicture, fontScale, titleWidth) : child
+      );
+    }
+  }
+  if (isObject(out.spec)) {
+    out.spec = scaleView(out.spec, f, config, inPicture, fontScale, titleWidth);
+  }
+  return out;
+}
+
+/** The narrowest width (px) a panel's title wraps at. */
+const MIN_TITLE_WIDTH = 200;
+
+/**
+ * `spec` (with slide fonts) with its panels scaled by `f`, its default view sizes too, and its
+ * titles wrapped at `boxWidth` (panel titles at their panel's width).
+ */
+function scaledSpec(spec: VegaLiteSpec, f: number, boxWidth: number): VegaLiteSpec {
+  const config = isObject(spec.config) ? { ...spec.config } : {};
+  const out = scaleView(spec, f, config, false, SLIDE_FONT_RATIO, boxWidth) as VegaLiteSpec;
+  const view = isObject(config.view) ? { ...config.view } : {};
+  for (const key of ["continuousWidth", "continuousHeight", "width", "height"]) {
+    const fallback = key.startsWith("continuous") ? 200 : undefined;
+    const v = view[key] ?? fallback;
+    if (typeof v === "number") view[key] = r1(v * f);
+  }
+  for (const key of ["discreteWidth", "discreteHeight"]) {
+    if (key in view) view[key] = scaleSize(view[key], f, 200);
+  }
+  view.step = r1((typeof view.step === "number" ? view.step : 20) * f);
+  config.view = view;
+  out.config = config;
+  return out;
+}
+
+/**
+ * The smallest font size (px) of any text in an SVG, read from `font-size` attributes and
+ * styles; Infinity when the SVG has none.
+ *
+ * @param svg An SVG document as text.
+ * @returns The smallest size in px.
+ *
+ * @example Two sizes
+ * ```ts
+ * import { smallestFontPx } from "./_deck_charts.ts";
+ * const svg = '<svg><text font-size="18px">a</text><text style="font-size: 20px">b</text></svg>';
+ * if (smallestFontPx(svg) !== 18) throw new Error("smallest");
+ * ```
+ */
+export function smallestFontPx(svg: string): number {
+  let smallest = Infinity;
+  for (const m of svg.matchAll(/font-size(?:="|:\s*)([\d.]+)(px)?/g)) {
+    smallest = Math.min(smallest, Number(m[1]));
+  }
+  return smallest;
+}
+
+/** The width and height an SVG declares on its root element. */
+function svgSize(svg: string): { width: number; height: number } {
+  const root = svg.match(/<svg\b[^>]*>/)?.[0] ?? "";
+  const width = Number(root.match(/\swidth="([\d.]+)"/)?.[1]);
+  const height = Number(root.match(/\sheight="([\d.]+)"/)?.[1]);
+  if (!Number.isFinite(width) || !Number.isFinite(height)) {
+    throw new TypeError(`the rendered SVG declares no width and height, got ${root.slice(0, 200)}`);
+  }
+  return { width, height };
+}
+
+interface Rendering {
+  f: number;
+  svg: string;
+  width: number;
+  height: number;
+  warnings: string[];
+}
+
+/** How far (px) inside the box the fitting aims, so that rounding does not push a chart out. */
+const FIT_MARGIN = 0.5;
+
+/**
+ * Renders a Vega-Lite spec for a slide: fonts raised to slide sizes (axis labels and titles,
+ * legends, headers, titles and subtitles, text marks, including font sizes set inside the spec,
+ * never below {@linkcode SLIDE_CHART_FONTS}`.min`), and every panel's width and height (band
+ * steps included) scaled by one factor so that the whole chart fills `box`: as wide as the box
+ * allows, never taller than it. Panels keep their proportions (image grids and heat maps keep
+ * their aspect ratio). A chart that cannot fit even with its panels at
+ * {@linkcode SLIDE_PANEL_FLOOR_PX} reports `fits: false`; small charts grow at most
+ * {@linkcode SLIDE_MAX_ENLARGE} times.
+ *
+ * @param spec A Vega-Lite v5 spec (not modified).
+ * @param box The space on the slide, in px.
+ * @returns The SVG, its size, whether it fits the box and its smallest font.
+ *
+ * @example A line chart fills the width of a slide
+ * ```ts
+ * import { slideChartSvg } from "./_deck_charts.ts";
+ * const chart = await slideChartSvg({
+ *   $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+ *   data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }] },
+ *   width: 300,
+ *   height: 100,
+ *   mark: "line",
+ *   encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
+ * }, { width: 800, height: 500 });
+ * if (!chart.fits || chart.width < 790 || chart.smallestFontPx < 18) throw new Error("slide");
+ * ```
+ */
+export async function slideChartSvg(
+  spec: VegaLiteSpec,
+  box: { width: number; height: number } = SLIDE_CHART_BOX,
+): Promise<SlideChart> {
+  if (!isObject(spec)) {
+    throw new TypeError(`spec must be a Vega-Lite spec object, got ${describeValue(spec)}`);
+  }
+  const { width: boxW, height: boxH } = checkBox(box, "box");
+  const fonted = withSlideFonts(spec);
+  const panels: PanelSizes = { sizes: [], steps: [] };
+  collectSizes(fonted, isObject(fonted.config) ? fonted.config : {}, panels);
+  // The factor below which a panel would shrink under the floor (panels already smaller stay).
+  const floorF = Math.min(
+    1,
+    Math.max(
+      0,
+      ...panels.sizes.map((s) => SLIDE_PANEL_FLOOR_PX / s),
+      ...panels.steps.map((s) => SLIDE_PANEL_FLOOR_PX / 10 / s),
+    ),
+  );
+  const minF = floorF;
+  const maxF = SLIDE_MAX_ENLARGE;
+  const render = async (f: number): Promise<Rendering> => {
+    const { svg, warnings } = await renderMeasured(scaledSpec(fonted, f, boxW));
+    const size = svgSize(svg);
+    return { f, svg, warnings, width: r1(size.width), height: r1(size.height) };
+  };
+  const fitsBox = (r: Rendering) => r.width <= boxW && r.height <= boxH;
+  const renderings: Rendering[] = [];
+  let f = 1;
+  for (let i = 0; i < 6; i++) {
+    const r = await render(f);
+    renderings.push(r);
+    const next = nextFactor(renderings, boxW - FIT_MARGIN, boxH - FIT_MARGIN);
+    const clamped = Math.min(maxF, Math.max(minF, next));
+    const fitting = renderings.filter(fitsBox);
+    const best = fitting.length > 0 ? Math.max(...fitting.map((x) => x.f)) : -Infinity;
+    // Done when the estimate is (close to) a factor already tried that fits, or hits a bound
+    // already tried.
+    if (renderings.some((x) => Math.abs(x.f - clamped) < 1e-3)) break;
+    if (fitsBox(r) && Math.abs(clamped - r.f) / r.f < 0.004) break;
+    if (clamped < best) break;
+    f = clamped;
+  }
+  const fitting = renderings.filter(fitsBox);
+  const chosen = fitting.length > 0
+    ? fitting.reduce((a, b) => (b.f > a.f ? b : a))
+    : renderings.reduce((a, b) => (b.f < a.f ? b : a));
+  return {
+    svg: chosen.svg,
+    width: chosen.width,
+    height: chosen.height,
+    fits: fitsBox(chosen),
+    smallestFontPx: smallestFontPx(chosen.svg),
+    scale: chosen.f,
+    warnings: [...new Set(chosen.warnings)],
+  };
+}
+
+/**
+ * The next factor to try: each dimension modelled as `fixed + slope × f` from the last two
+ * renderings at different factors (one rendering: proportional), the largest factor keeping
+ * both within the box, with a small margin once a first estimate overshot.
+ */
+function nextFactor(renderings: Rendering[], boxW: number, boxH: number): number {
+  const last = renderings[renderings.length - 1];
+  const prev = [...renderings].reverse().find((r) => Math.abs(r.f - last.f) > 1e-6);
+  const solve = (size: number, prevSize: number | undefined, target: number) => {
+    if (prev === undefined || prevSize === undefined) return last.f * target / size;
+    const slope = (size - prevSize) / (last.f - prev.f);
+    if (!(slope > 1e-6)) return last.f * target / size;
+    const fixed = size - slope * last.f;
+    return (target - fixed) / slope;
+  };
+  const fw = solve(last.width, prev?.width, boxW);
+  const fh = solve(last.height, prev?.height, boxH);
+  const f = Math.min(fw, fh);
+  // After an overshoot, aim slightly inside so the next try lands within the box.
+  const overshot = renderings.some((r) => r.width > boxW || r.height > boxH) &&
+    renderings.length > 1;
+  return overshot ? f * 0.997 : f;
+}
+
+/** A chart's name in reports: its title, or its description. */
+function chartName(spec: Json): string {
+  const t = spec.title;
+  const text = typeof t === "string"
+    ? t
+    : Array.isArray(t)
+    ? t.join(" ")
+    : isObject(t) && typeof t.text === "string"
+    ? t.text
+    : typeof spec.description === "string"
+    ? spec.description
+    : "";
+  return text || "untitled chart";
+}
+
+function isV5Spec(value: unknown): value is VegaLiteSpec {
+  return isObject(value) && typeof value.$schema === "string" &&
+    /\/schema\/vega-lite\/v5(\.\d+)*\.json$/.test(value.$schema);
+}
+
+/**
+ * A copy of an executed notebook whose Vega-Lite outputs carry slide SVGs: each output's
+ * `image/svg+xml` replaced by {@linkcode slideChartSvg}'s rendering of its spec (the spec and
+ * `text/plain` kept), with counts and the charts that do not fit. Outputs without a Vega-Lite v5
+ * spec are left as they are, and so are specs marked as tables (`usermeta.table`: the deck
+ * shows those as HTML tables). The input notebook is not modified.
+ *
+ * @param nb An executed notebook.
+ * @param box The space a chart gets on a slide, in px.
+ * @returns The copy, how many charts were re-rendered, those that do not fit (`cell N: title`)
+ *   and any rendering warnings.
+ *
+ * @example One chart
+ * ```ts
+ * import { prepareSlideCharts } from "./_deck_charts.ts";
+ * const spec = {
+ *   $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+ *   data: { values: [{ x: 1, y: 2 }] },
+ *   mark: "point",
+ *   encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
+ * };
+ * const nb = {
+ *   metadata: {},
+ *   cells: [{
+ *     cell_type: "code" as const,
+ *     source: "lib.show(spec)",
+ *     metadata: {},
+ *     outputs: [{
+ *       output_type: "display_data",
+ *       data: { "application/vnd.vegalite.v5+json": spec, "image/svg+xml": "<svg/>" },
+ *     }],
+ *   }],
+ * };
+ * const { notebook, charts } = await prepareSlideCharts(nb);
+ * if (charts !== 1 || notebook.cells[0].outputs![0].data!["image/svg+xml"] === "<svg/>") {
+ *   throw new Error("not re-rendered");
+ * }
+ * ```
+ */
+export async function prepareSlideCharts(
+  nb: Notebook,
+  box: { width: number; height: number } = SLIDE_CHART_BOX,
+): Promise<SlideCharts> {
+  if (!isObject(nb) || !Array.isArray(nb.cells)) {
+    throw new TypeError(`nb must be a notebook with a cells array, got ${describeValue(nb)}`);
+  }
+  const checked = checkBox(box, "box");
+  const notebook = structuredClone(nb);
+  let charts = 0;
+  const unfit: string[] = [];
+  const warnings: string[] = [];
+  for (const [index, cell] of notebook.cells.entries()) {
+    for (const output of cell.outputs ?? []) {
+      const data = output.data;
+      if (!isObject(data)) continue;
+      const mime = Object.keys(data).find(isVegaLiteMime);
+      if (mime === undefined) continue;
+      const spec = data[mime];
+      if (!isV5Spec(spec)) continue;
+      if (isObject(spec.usermeta) && spec.usermeta.table !== undefined) continue;
+      const chart = await slideChartSvg(spec, checked);
+      data[SVG_MIME] = chart.svg;
+      charts++;
+      const name = `cell ${index + 1}: ${chartName(spec)}`;
+      if (!chart.fits) unfit.push(name);
+      for (const w of chart.warnings) warnings.push(`${name}: ${w}`);
+    }
+  }
+  return { notebook, charts, unfit, warnings };
+}
