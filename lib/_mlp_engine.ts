@@ -250,14 +250,38 @@ export function jsKernels(memory: WebAssembly.Memory): MlpSimd {
 /** Makes the kernels over a memory; undefined when they cannot run here. */
 export type KernelFactory = (memory: WebAssembly.Memory) => MlpSimd | undefined;
 
-/**
- * Whether `fit` trains fast-path models with the engine (when the optimizer is a named one
- * and there is no `augment`). Tests turn it off to compare with the tfjs fast path.
- */
-export const engineSwitch: { enabled: boolean; kernels: KernelFactory } = {
+/** The engine's switches, for tests and profiling. */
+export interface EngineSwitch {
+  /**
+   * Whether `fit` trains fast-path models with the engine (when the optimizer is a named one
+   * and there is no `augment`); off, the tfjs fast path runs.
+   */
+  enabled: boolean;
+  /** The kernels engines are made with. */
+  kernels: KernelFactory;
+  /**
+   * When set, every step adds the milliseconds of its phases here (gather, forward, dropout
+   * masks, output gradient, backward, update).
+   */
+  profile?: Record<string, number>;
+}
+
+/** The switches every engine reads. Tests turn the engine off to compare with the tfjs path. */
+export const engineSwitch: EngineSwitch = {
   enabled: true,
   kernels: jsKernels,
 };
+
+/** A clock that adds the time since its last reading to `profile[name]` (no-op without one). */
+function phaseClock(profile: Record<string, number> | undefined): (name: string) => void {
+  if (profile === undefined) return () => {};
+  let t0 = performance.now();
+  return (name) => {
+    const t = performance.now();
+    profile[name] = (profile[name] ?? 0) + t - t0;
+    t0 = t;
+  };
+}
 
 /** What an engine trains with, besides the plan and the data. */
 export interface EngineSettings {
@@ -275,6 +299,33 @@ export interface EngineSettings {
   clip?: Clip;
   /** The kernels' factory. @default engineSwitch.kernels */
   kernels?: KernelFactory;
+}
+
+const canRun = new WeakMap<KernelFactory, boolean>();
+
+/**
+ * An engine for `plan`, or undefined when its kernels cannot run here (then `fit` takes the
+ * tfjs fast path).
+ *
+ * @param plan The compiled model.
+ * @param X The inputs, row by row [n, plan.inputDim].
+ * @param y The targets, row by row [n, plan.outputDim].
+ * @param settings Loss, optimizer, learning rate, largest batch, decay, clipping, kernels.
+ * @returns The engine, or undefined.
+ */
+export function createEngine(
+  plan: Plan,
+  X: Float32Array,
+  y: Float32Array,
+  settings: EngineSettings,
+): MlpEngine | undefined {
+  const factory = settings.kernels ?? engineSwitch.kernels;
+  let ok = canRun.get(factory);
+  if (ok === undefined) {
+    ok = factory(new WebAssembly.Memory({ initial: 1 })) !== undefined;
+    canRun.set(factory, ok);
+  }
+  return ok ? new MlpEngine(plan, X, y, { ...settings, kernels: factory }) : undefined;
 }
 
 /** A weight tensor held in the engine's memory: `off` in floats. */
@@ -542,6 +593,7 @@ export class MlpEngine {
   ): number | undefined {
     const F = this.#view(), k = this.#k;
     const B = size, d = this.#inputDim, K = this.#outputDim;
+    const mark = phaseClock(engineSwitch.profile);
     // gather the batch
     const X = this.#X, y = this.#y, yb = this.#yb, xb = this.#xb;
     for (let r = 0; r < B; r++) {
@@ -551,6 +603,7 @@ export class MlpEngine {
       const yo = row * K, co = r * K;
       for (let j = 0; j < K; j++) yb[co + j] = y[yo + j];
     }
+    mark("gather");
     // forward
     let inp = xb;
     for (const e of this.#steps) {
@@ -581,9 +634,11 @@ export class MlpEngine {
         actForward(F, e.act, inp, e.out, B, e.outDim);
       } else if (e.kind === "dropout") {
         const keep = e.keep;
+        mark("forward");
         const u = tf.randomUniform([B, e.outDim], 0, 1, "float32", nextSeed());
         const ud = u.dataSync() as Float32Array;
         u.dispose();
+        mark("dropout masks");
         for (let j = 0; j < n; j++) {
           const mask = Math.fround(Math.floor(Math.fround(ud[j] + keep)) / keep);
           F[e.mask + j] = mask;
@@ -595,8 +650,10 @@ export class MlpEngine {
       inp = e.out;
     }
     this.#output = inp;
+    mark("forward");
     // output gradient
     const fused = this.#outputGrad(F, inp, B);
+    mark("output gradient");
     // backward
     let g = this.#g1, alt = this.#g2;
     const steps = this.#steps;
@@ -625,7 +682,10 @@ export class MlpEngine {
       }
     }
     this.#dirty = true;
-    return this.#update(F);
+    mark("backward");
+    const penalty = this.#update(F);
+    mark("update");
+    return penalty;
   }
 
   /**

@@ -11,7 +11,7 @@ import { backward, forward, outputGrad, type Param } from "./_fast_dense.ts";
 import { isTfOptimizer, resolveFitOptions } from "./_fit_options.ts";
 import { type LossName, meanLoss, scoreRows } from "./_losses.ts";
 import { checkSingleModel, evaluateTensors, prepareData, type PreparedData } from "./_model_io.ts";
-import { engineSwitch, MlpEngine } from "./_mlp_engine.ts";
+import { createEngine, engineSwitch, type MlpEngine } from "./_mlp_engine.ts";
 import { type Decay, makeUpdater, type Updater } from "./_optimizers.ts";
 import type { BatchInfo, Callback, CallbackContext, EpochLog, TrainParams } from "./callbacks.ts";
 import { History } from "./history.ts";
@@ -378,7 +378,7 @@ export async function fit(
   let updater: Updater | undefined;
   try {
     engine = plan && !isTfOptimizer(optimizer) && !settings.augment && engineSwitch.enabled
-      ? new MlpEngine(
+      ? createEngine(
         plan,
         train.X.dataSync() as Float32Array,
         Float32Array.from(train.yData),
