@@ -2,8 +2,8 @@
  * A training engine for the fast path's Dense stacks that runs a whole training step without
  * a tfjs op: the weights θ, their gradients, the optimizer's state and the batch's
  * activations live in one `WebAssembly.Memory` of the engine's own; matrix products and
- * optimizer updates go through kernels ({@link MlpSimd}: WebAssembly SIMD, or the plain
- * JavaScript loops of {@link jsKernels}), bias, activations, dropout and batch norm are
+ * optimizer updates go through kernels (`MlpSimd`: the WebAssembly SIMD ones of
+ * `_mlp_simd.ts`, or the plain JavaScript loops of {@link jsKernels}), bias, activations, dropout and batch norm are
  * JavaScript loops over Float32Array views.
  *
  * Why: every tfjs op has a fixed cost of a few microseconds on the wasm backend and a deep
@@ -30,116 +30,9 @@ import {
   scheduledRate,
 } from "./_optimizers.ts";
 import type { ResolvedOptimizer } from "./optimizers.ts";
+import { type MlpSimd, mlpSimd } from "./_mlp_simd.ts";
 
-/**
- * Kernels over one `WebAssembly.Memory`; every pointer is a byte offset into it, every value
- * a float32. The optimizer steps clip each total gradient first,
- * g' = min(max(g + twoL2·w + l1·sign(w), −clip), clip)·scale, then update, then set
- * w ← 0 where |w| < 1e-20.
- */
-export interface MlpSimd {
-  /**
-   * C(i,j) = [accumulate ? C(i,j) : 0] + Σ_{t<k} A(i,t)·B(t,j); A(i,t) at byte a + i·aI + t·aT;
-   * B(t,j) at b + t·bT + 4j; C(i,j) at c + i·cI + 4j. Any m, n, k ≥ 1.
-   */
-  gemm(
-    a: number,
-    aI: number,
-    aT: number,
-    b: number,
-    bT: number,
-    c: number,
-    cI: number,
-    m: number,
-    n: number,
-    k: number,
-    accumulate: number,
-  ): void;
-  /**
-   * C(i,j) = [acc] + Σ_t A(i,t)·B(j,t); A(i,t) at a + i·aRow + 4t; B(j,t) at b + j·bRow + 4t.
-   * (dA = G·Wᵀ)
-   */
-  gemmNT(
-    a: number,
-    aRow: number,
-    b: number,
-    bRow: number,
-    c: number,
-    cI: number,
-    m: number,
-    n: number,
-    k: number,
-    accumulate: number,
-  ): void;
-  /** out[j] = Σ_{i<rows} x[i·rowBytes/4 + j]. */
-  colSum(x: number, rowBytes: number, out: number, rows: number, cols: number): void;
-  /** w ← keep·w − lr·g'. */
-  sgd(
-    w: number,
-    g: number,
-    count: number,
-    lr: number,
-    keep: number,
-    l1: number,
-    twoL2: number,
-    clip: number,
-    scale: number,
-  ): void;
-  /** v ← μ·v + g'; w ← keep·w − lr·(cg·g' + cv·v). */
-  momentum(
-    w: number,
-    g: number,
-    v: number,
-    count: number,
-    lr: number,
-    keep: number,
-    l1: number,
-    twoL2: number,
-    clip: number,
-    scale: number,
-    mu: number,
-    cg: number,
-    cv: number,
-  ): void;
-  /** s ← ρ·s + (1 − ρ)·g'²; m = lr·g'/√(s + ε) (+ μ·s2, kept in s2 when μ > 0); w ← keep·w − m. */
-  rmsprop(
-    w: number,
-    g: number,
-    s1: number,
-    s2: number,
-    count: number,
-    lr: number,
-    keep: number,
-    l1: number,
-    twoL2: number,
-    clip: number,
-    scale: number,
-    rho: number,
-    eps: number,
-    mu: number,
-  ): void;
-  /** m ← β₁m + (1 − β₁)g'; v ← β₂v + (1 − β₂)g'²; w ← keep·w − lr·(m/c1)/(√(v/c2) + ε). */
-  adam(
-    w: number,
-    g: number,
-    m: number,
-    v: number,
-    count: number,
-    lr: number,
-    keep: number,
-    l1: number,
-    twoL2: number,
-    clip: number,
-    scale: number,
-    b1: number,
-    b2: number,
-    eps: number,
-    c1: number,
-    c2: number,
-  ): void;
-  /** Σ of the clipped total gradient squared (before scale), for clipping by global norm. */
-  sumSqGrad(w: number, g: number, count: number, l1: number, twoL2: number, clip: number): number;
-}
+export type { MlpSimd } from "./_mlp_simd.ts";
 
 /** Weights smaller than this in size are set to 0 after each update (as the flat updater does). */
 const FLUSH_BELOW = 1e-20;
@@ -257,7 +150,7 @@ export interface EngineSwitch {
    * and there is no `augment`); off, the tfjs fast path runs.
    */
   enabled: boolean;
-  /** The kernels engines are made with. */
+  /** The kernels engines are made with. @default mlpSimd (`_mlp_simd.ts`) */
   kernels: KernelFactory;
   /**
    * When set, every step adds the milliseconds of its phases here (gather, forward, dropout
@@ -269,7 +162,7 @@ export interface EngineSwitch {
 /** The switches every engine reads. Tests turn the engine off to compare with the tfjs path. */
 export const engineSwitch: EngineSwitch = {
   enabled: true,
-  kernels: jsKernels,
+  kernels: mlpSimd,
 };
 
 /** A clock that adds the time since its last reading to `profile[name]` (no-op without one). */
@@ -622,14 +515,26 @@ export class MlpEngine {
           e.inDim,
           0,
         );
-        if (e.b >= 0) {
-          const m = e.outDim;
+        if (e.b >= 0 && e.act.name === "relu") {
+          // bias and ReLU in one pass
+          const m = e.outDim, bo = e.b;
           for (let r = 0; r < B; r++) {
             const o = e.out + r * m;
-            for (let j = 0; j < m; j++) F[o + j] += F[e.b + j];
+            for (let j = 0; j < m; j++) {
+              const z = F[o + j] + F[bo + j];
+              F[o + j] = z > 0 ? z : 0;
+            }
           }
+        } else {
+          if (e.b >= 0) {
+            const m = e.outDim, bo = e.b;
+            for (let r = 0; r < B; r++) {
+              const o = e.out + r * m;
+              for (let j = 0; j < m; j++) F[o + j] += F[bo + j];
+            }
+          }
+          actForward(F, e.act, e.out, e.out, B, e.outDim);
         }
-        actForward(F, e.act, e.out, e.out, B, e.outDim);
       } else if (e.kind === "act") {
         actForward(F, e.act, inp, e.out, B, e.outDim);
       } else if (e.kind === "dropout") {
@@ -943,33 +848,51 @@ function actBackward(
   }
 }
 
+/** Column accumulators of batch norm (double precision), grown as needed. */
+let acc1 = new Float64Array(64), acc2 = new Float64Array(64);
+
+function accumulators(m: number): [Float64Array, Float64Array] {
+  if (acc1.length < m) [acc1, acc2] = [new Float64Array(m), new Float64Array(m)];
+  acc1.fill(0, 0, m);
+  acc2.fill(0, 0, m);
+  return [acc1, acc2];
+}
+
 /**
  * Batch norm in training: batch mean μ and biased variance σ², x̂ = (x − μ)/√(σ² + ε),
  * out = γ·x̂ + β, moving averages m ← m − (1 − momentum)(m − μ_B) (same for the variance).
+ * Row by row, with per-column sums.
  */
 function bnForward(F: Float32Array, e: EStep, inp: number, B: number): void {
   const m = e.outDim, decay = 1 - e.momentum;
+  const [mean, q] = accumulators(m);
+  for (let r = 0; r < B; r++) {
+    const o = inp + r * m;
+    for (let j = 0; j < m; j++) mean[j] += F[o + j];
+  }
+  for (let j = 0; j < m; j++) mean[j] = Math.fround(mean[j] / B);
+  for (let r = 0; r < B; r++) {
+    const o = inp + r * m;
+    for (let j = 0; j < m; j++) {
+      const c = F[o + j] - mean[j];
+      q[j] += c * c;
+    }
+  }
+  const inv = e.invStd;
   for (let j = 0; j < m; j++) {
-    let s = 0;
-    for (let r = 0; r < B; r++) s += F[inp + r * m + j];
-    const mean = Math.fround(s / B);
-    let q = 0;
-    for (let r = 0; r < B; r++) {
-      const c = F[inp + r * m + j] - mean;
-      q += c * c;
-    }
-    const variance = Math.fround(q / B);
-    const inv = Math.fround(1 / Math.sqrt(variance + e.epsilon));
-    F[e.invStd + j] = inv;
-    const gamma = e.w >= 0 ? F[e.w + j] : 1, beta = e.b >= 0 ? F[e.b + j] : 0;
-    for (let r = 0; r < B; r++) {
-      const o = r * m + j;
-      const xh = Math.fround((F[inp + o] - mean) * inv);
-      F[e.xhat + o] = xh;
-      F[e.out + o] = xh * gamma + beta;
-    }
-    F[e.mm + j] = F[e.mm + j] - (F[e.mm + j] - mean) * decay;
+    const variance = Math.fround(q[j] / B);
+    F[inv + j] = 1 / Math.sqrt(variance + e.epsilon);
+    F[e.mm + j] = F[e.mm + j] - (F[e.mm + j] - mean[j]) * decay;
     F[e.mv + j] = F[e.mv + j] - (F[e.mv + j] - variance) * decay;
+  }
+  const gw = e.w, gb = e.b;
+  for (let r = 0; r < B; r++) {
+    const o = r * m, io = inp + o, xo = e.xhat + o, oo = e.out + o;
+    for (let j = 0; j < m; j++) {
+      const xh = Math.fround((F[io + j] - mean[j]) * F[inv + j]);
+      F[xo + j] = xh;
+      F[oo + j] = (gw >= 0 ? xh * F[gw + j] : xh) + (gb >= 0 ? F[gb + j] : 0);
+    }
   }
 }
 
@@ -978,30 +901,33 @@ function bnForward(F: Float32Array, e: EStep, inp: number, B: number): void {
  * gradient on, ∂x = (1/σ)(g⊙γ − mean(g⊙γ) − x̂ ⊙ mean(g⊙γ⊙x̂)) into `out`. Returns whether
  * it did.
  */
-function bnBackward(
-  F: Float32Array,
-  e: EStep,
-  g: number,
-  out: number,
-  B: number,
-): boolean {
+function bnBackward(F: Float32Array, e: EStep, g: number, out: number, B: number): boolean {
   const m = e.outDim;
-  for (let j = 0; j < m; j++) {
-    let sg = 0, sgx = 0;
-    for (let r = 0; r < B; r++) {
-      const o = r * m + j;
-      sg += F[g + o];
-      sgx += F[g + o] * F[e.xhat + o];
-    }
-    if (e.gw >= 0) F[e.gw + j] = sgx;
-    if (e.gb >= 0) F[e.gb + j] = sg;
-    if (!e.needGrad) continue;
-    const gamma = e.w >= 0 ? F[e.w + j] : 1, inv = F[e.invStd + j];
-    const meanG = sg * gamma / B, meanGX = sgx * gamma / B;
-    for (let r = 0; r < B; r++) {
-      const o = r * m + j;
-      F[out + o] = (F[g + o] * gamma - meanG - F[e.xhat + o] * meanGX) * inv;
+  const [sg, sgx] = accumulators(m);
+  for (let r = 0; r < B; r++) {
+    const go = g + r * m, xo = e.xhat + r * m;
+    for (let j = 0; j < m; j++) {
+      const gj = F[go + j];
+      sg[j] += gj;
+      sgx[j] += gj * F[xo + j];
     }
   }
-  return e.needGrad;
+  if (e.gw >= 0) { for (let j = 0; j < m; j++) F[e.gw + j] = sgx[j]; }
+  if (e.gb >= 0) { for (let j = 0; j < m; j++) F[e.gb + j] = sg[j]; }
+  if (!e.needGrad) return false;
+  // reuse the sums as mean(g⊙γ) and mean(g⊙γ⊙x̂)
+  for (let j = 0; j < m; j++) {
+    const gamma = e.w >= 0 ? F[e.w + j] : 1;
+    sg[j] = sg[j] * gamma / B;
+    sgx[j] = sgx[j] * gamma / B;
+  }
+  const inv = e.invStd, gw = e.w;
+  for (let r = 0; r < B; r++) {
+    const o = r * m, go = g + o, xo = e.xhat + o, oo = out + o;
+    for (let j = 0; j < m; j++) {
+      const gx = gw >= 0 ? F[go + j] * F[gw + j] : F[go + j];
+      F[oo + j] = (gx - sg[j] - F[xo + j] * sgx[j]) * F[inv + j];
+    }
+  }
+  return true;
 }

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { toTensors } from "../lib/datasets.ts";
-import { engineSwitch, jsKernels, type MlpSimd } from "../lib/_mlp_engine.ts";
+import { engineSwitch, jsKernels, type KernelFactory, type MlpSimd } from "../lib/_mlp_engine.ts";
+import { mlpSimd } from "../lib/_mlp_simd.ts";
 import { mlp, type MlpOptions } from "../lib/model.ts";
 import { stepDecay } from "../lib/schedules.ts";
 import { makeBlobs, makeMoons, makeRegression1d } from "../lib/synthetic.ts";
@@ -22,9 +23,9 @@ interface Run {
   engines: number;
 }
 
-/** Trains a fresh model (same seed every time) with the engine on or off. */
+/** Trains a fresh model (same seed every time) with the engine on (with `kernels`) or off. */
 async function run(
-  engine: boolean,
+  kernels: KernelFactory | undefined,
   inputDim: number,
   model: MlpOptions,
   data: { X: tf.Tensor; y: tf.Tensor },
@@ -32,10 +33,10 @@ async function run(
 ): Promise<Run> {
   const saved = { ...engineSwitch };
   let engines = 0;
-  engineSwitch.enabled = engine;
+  engineSwitch.enabled = kernels !== undefined;
   engineSwitch.kernels = (memory) => {
     engines++;
-    return jsKernels(memory);
+    return kernels?.(memory);
   };
   const m = mlp(inputDim, { seed: 7, ...model });
   try {
@@ -60,16 +61,24 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s === 0 ? d : d / s;
 }
 
-/** The engine and the tfjs fast path give the same weights, losses, accuracies and rates. */
+/**
+ * The engine, with the JavaScript kernels and with the SIMD ones, and the tfjs fast path give
+ * the same weights, losses, accuracies and rates.
+ */
 async function sameAsFastPath(
   inputDim: number,
   model: MlpOptions,
   data: { X: tf.Tensor; y: tf.Tensor },
   options: (m: tf.LayersModel) => FitOptions,
 ): Promise<void> {
-  const old = await run(false, inputDim, model, data, options);
-  const eng = await run(true, inputDim, model, data, options);
+  const old = await run(undefined, inputDim, model, data, options);
   assert.equal(old.engines, 0);
+  for (const kernels of [jsKernels, (m: WebAssembly.Memory) => mlpSimd(m)]) {
+    same(old, await run(kernels, inputDim, model, data, options));
+  }
+}
+
+function same(old: Run, eng: Run): void {
   assert.ok(eng.engines >= 1, "the engine did not run");
   assert.equal(old.history.path, "fast");
   assert.equal(eng.history.path, "fast");
@@ -338,8 +347,9 @@ function kernelCases(make: (memory: WebAssembly.Memory) => MlpSimd) {
   assert.equal(F[W + 3] === 0 || Math.abs(F[W + 3]) > 1e-20, true);
 }
 
-Deno.test("the JavaScript kernels compute their formulas", () => {
+Deno.test("the JavaScript and the SIMD kernels compute their formulas", () => {
   kernelCases(jsKernels);
+  kernelCases((memory) => mlpSimd(memory)!);
 });
 
 Deno.test({
