@@ -165,35 +165,62 @@ Deno.test("slideChartSvg() keeps heat map cells square", async () => {
   assert.deepEqual(chart.warnings, []);
 });
 
-Deno.test("slideChartSvg() scales an image grid's images, gaps and captions together", async () => {
-  const cells = Array.from({ length: 6 }, (_, i) => ({
-    pixels: Array.from({ length: 28 * 28 }, (_, k) => ((k + i) % 5) / 4),
-    width: 28,
-    height: 28,
-    label: `class ${i}`,
-  }));
-  const spec = imageGrid(cells, { columns: 3, title: "Images" });
-  const chart = await slideChartSvg(spec, SLIDE_CHART_BOX);
-  const images = [...chart.svg.matchAll(/<image\b[^>]*>/g)].map(([tag]) => {
+/** The `<image>` elements of an SVG: top-left corner and size. */
+function svgImages(svg: string) {
+  return [...svg.matchAll(/<image\b[^>]*>/g)].map(([tag]) => {
     const [x, y] = tag.match(/translate\(([-\d.]+),([-\d.]+)\)/)!.slice(1).map(Number);
-    return {
-      x,
-      y,
-      w: Number(tag.match(/ width="([\d.]+)"/)![1]),
-      h: Number(tag.match(/ height="([\d.]+)"/)![1]),
-    };
+    const w = Number(tag.match(/ width="([\d.]+)"/)![1]);
+    return { x, y, w, h: Number(tag.match(/ height="([\d.]+)"/)![1]) };
   });
-  assert.equal(images.length, 6);
-  const size = (spec.layer as { mark: { width: number } }[])[0].mark.width;
-  for (const im of images) {
-    assert.ok(Math.abs(im.w - im.h) < 0.05, `image ${im.w} × ${im.h}`);
-    assert.ok(im.w > size * 1.5, `images grew: ${size} → ${im.w}`);
+}
+
+/** The text marks of an SVG whose text matches `pattern`: anchor point and text. */
+function svgTexts(svg: string, pattern: RegExp) {
+  return [
+    ...svg.matchAll(/<text\b[^>]*transform="translate\(([-\d.]+),([-\d.]+)\)"[^>]*>([^<]*)</g),
+  ]
+    .filter((m) => pattern.test(m[3]))
+    .map((m) => ({ x: Number(m[1]), y: Number(m[2]), text: m[3] }));
+}
+
+Deno.test("slideChartSvg() scales image grids keeping images square and captions apart", async () => {
+  // 3 rows of 3 grow to fill the box; 7 rows of 3 shrink to fit its height.
+  for (const count of [9, 21]) {
+    const cells = Array.from({ length: count }, (_, i) => ({
+      pixels: Array.from({ length: 28 * 28 }, (_, k) => ((k + i) % 5) / 4),
+      width: 28,
+      height: 28,
+      label: `caption number ${i}`,
+    }));
+    const spec = imageGrid(cells, { columns: 3, title: "Images" });
+    const chart = await slideChartSvg(spec, SLIDE_CHART_BOX);
+    assert.ok(chart.fits && chart.smallestFontPx >= SLIDE_CHART_FONTS.min);
+    assert.ok(chart.height >= SLIDE_CHART_BOX.height - 4, `height ${chart.height}`);
+    assert.deepEqual(chart.warnings, []);
+    const images = svgImages(chart.svg);
+    assert.equal(images.length, count);
+    const size = (spec.layer as { mark: { width: number } }[])[0].mark.width;
+    for (const im of images) {
+      assert.ok(Math.abs(im.w - im.h) < 0.05, `image ${im.w} × ${im.h}`);
+      assert.ok(Math.abs(im.w - images[0].w) < 0.05);
+    }
+    if (count === 9) assert.ok(images[0].w > size * 1.3, `grew: ${size} → ${images[0].w}`);
+    else assert.ok(images[0].w < size, `shrank: ${size} → ${images[0].w}`);
+    // Captions (18 px, about 0.45 em per character) leave room to each other and to the
+    // next row of images, and stay centred under their images.
+    const captions = svgTexts(chart.svg, /^caption number/);
+    assert.equal(captions.length, count);
+    const captionWidth = 0.45 * 18 * `caption number ${count - 1}`.length;
+    assert.ok(captions[1].x - captions[0].x >= captionWidth, `${captions[1].x - captions[0].x}`);
+    // A caption's baseline plus its descent (a quarter of an em) stays above the next row.
+    assert.ok(
+      captions[0].y + 0.25 * 18 <= images[3].y,
+      `caption baseline ${captions[0].y}, next row ${images[3].y}`,
+    );
+    for (const [i, c] of captions.entries()) {
+      assert.ok(Math.abs(c.x - (images[i].x + images[i].w / 2)) < 0.5, `caption ${i}`);
+    }
   }
-  // Images do not overlap: the next column starts after the previous image ends.
-  assert.ok(images[1].x >= images[0].x + images[0].w, `${JSON.stringify(images.slice(0, 2))}`);
-  assert.ok(images[3].y >= images[0].y + images[0].h);
-  assert.ok(chart.fits && chart.smallestFontPx >= SLIDE_CHART_FONTS.min);
-  assert.deepEqual(chart.warnings, []);
 });
 
 Deno.test("slideChartSvg() reports fits: false for 40 panels in a row", async () => {

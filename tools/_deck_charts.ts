@@ -501,6 +501,117 @@ function scaleSize(value: unknown, f: number, container: number): unknown {
 }
 
 /**
+ * A picture: a layer drawn in px (an image grid), where marks are placed with null scales.
+ * Images keep their size ratio to the panels (`f`), but their columns and rows may spread
+ * further apart (a factor ≥ `f`) so that captions, which grow more than the images, do not
+ * run into each other or into the next row: a position `v` in the cell starting at `o`
+ * becomes `o × spread + (v − o) × f`.
+ */
+interface Picture {
+  /** The grid of image columns, if the images stand in evenly spaced columns. */
+  x?: PictureGrid;
+  /** The grid of image rows, likewise. */
+  y?: PictureGrid;
+}
+
+/** Evenly spaced image positions along one axis of a picture. */
+interface PictureGrid {
+  /** The first cell's start, in px. */
+  start: number;
+  /** The distance between cells, in px. */
+  step: number;
+  /** The last cell's start, in px. */
+  last: number;
+  /** The factor for the distances between cells. */
+  spread: number;
+}
+
+/** Space (px) kept between two neighbouring captions in a picture, and under a caption. */
+const CAPTION_GAP = 10;
+
+function dataRows(view: Json): Json[] | undefined {
+  const data = view.data;
+  if (isObject(data) && Array.isArray(data.values)) {
+    return data.values.filter(isObject);
+  }
+  return undefined;
+}
+
+function children(view: Json): Json[] {
+  return Array.isArray(view.layer) ? view.layer.filter(isObject) : [];
+}
+
+/** Evenly spaced cell starts from the values of `field` in `rows`, or undefined. */
+function gridOf(rows: Json[], field: unknown): Omit<PictureGrid, "spread"> | undefined {
+  if (typeof field !== "string") return undefined;
+  const vs = [...new Set(rows.map((r) => r[field]).filter((v) => typeof v === "number"))]
+    .sort((a, b) => (a as number) - (b as number)) as number[];
+  if (vs.length === 0) return undefined;
+  if (vs.length === 1) return { start: vs[0], step: 0, last: vs[0] };
+  const step = vs[1] - vs[0];
+  const even = vs.every((v, i) => Math.abs(v - (vs[0] + i * step)) < 1e-6);
+  return even ? { start: vs[0], step, last: vs[vs.length - 1] } : undefined;
+}
+
+/** The picture a layer with image marks makes, its columns and rows spread to fit captions. */
+function pictureOf(view: Json, f: number, config: Json): Picture {
+  const rows = dataRows(view) ?? [];
+  const units = [view, ...children(view)];
+  const image = units.find((u) => markType(u) === "image");
+  if (image === undefined || !isObject(image.encoding)) return {};
+  const enc = image.encoding;
+  const imageMark = isObject(image.mark) ? image.mark : {};
+  const nullField = (def: unknown) =>
+    isObject(def) && def.scale === null && typeof def.field === "string" ? def.field : undefined;
+  const gx = gridOf(rows, nullField(enc.x));
+  const gy = gridOf(rows, nullField(enc.y));
+  const textDefault = isObject(config.text) && typeof config.text.fontSize === "number"
+    ? config.text.fontSize
+    : SLIDE_CHART_FONTS.text;
+  // Captions: text marks drawing the picture's own rows at null-scale positions.
+  let widest = 0, tallest = 0;
+  for (const unit of units) {
+    if (markType(unit) !== "text" || dataRows(unit) !== undefined) continue;
+    const uenc = isObject(unit.encoding) ? unit.encoding : {};
+    const text = isObject(uenc.text) ? uenc.text.field : undefined;
+    if (typeof text !== "string" || nullField(uenc.x) === undefined) continue;
+    const mark = isObject(unit.mark) ? unit.mark : {};
+    const size = typeof mark.fontSize === "number" ? mark.fontSize : textDefault;
+    tallest = Math.max(tallest, size);
+    for (const row of rows) {
+      if (row[text] !== undefined) {
+        widest = Math.max(widest, textWidth(String(row[text]), size, isBold(mark.fontWeight)));
+      }
+    }
+  }
+  const picture: Picture = {};
+  if (gx !== undefined) {
+    const spread = gx.step > 0 && widest > 0 ? Math.max(f, (widest + CAPTION_GAP) / gx.step) : f;
+    picture.x = { ...gx, spread };
+  }
+  if (gy !== undefined) {
+    const h = typeof imageMark.height === "number" ? imageMark.height : 0;
+    // A caption needs its line plus a gap below the image; the original gap grows by f.
+    const spread = gy.step > 0 && tallest > 0 && h > 0
+      ? Math.max(
+        f,
+        (h * f + (gy.step - h) * f + Math.max(0, tallest + CAPTION_GAP - (gy.step - h) * f)) /
+          gy.step,
+      )
+      : f;
+    picture.y = { ...gy, spread };
+  }
+  return picture;
+}
+
+/** A Vega expression moving the px position `v` of a picture along a grid. */
+function spreadExpr(v: string, grid: PictureGrid, f: number): string {
+  if (grid.step <= 0) return `${v} * ${f}`;
+  const o = `(${grid.start} + floor((${v} - ${grid.start}) / ${grid.step}) * ${grid.step})`;
+  return `${o} * ${grid.spread} + (${v} - ${o}) * ${f}`;
+}
+
+/**
  * A copy of `view` with every panel's width and height (numbers and band steps) scaled by `f`.
  * Marks placed in px (a null scale) move with the panels inside a picture (a layer with an
  * image mark); elsewhere, text placed in px keeps its place relative to its font.
@@ -509,12 +620,15 @@ function scaleView(
   view: Json,
   f: number,
   config: Json,
-  picture: boolean,
+  picture: Picture | undefined,
   fontScale: number,
   titleWidth: number,
 ): Json {
   const out: Json = { ...view };
   const viewConfig = isObject(config.view) ? config.view : {};
+  const ownPicture = picture === undefined && hasImageMark(view)
+    ? pictureOf(view, f, config)
+    : undefined;
   for (const key of ["width", "height"] as const) {
     if (key in out) {
       const container =
@@ -523,12 +637,19 @@ function scaleView(
       out[key] = scaleSize(out[key], f, container as number);
     }
   }
+  for (const [key, grid] of [["width", ownPicture?.x], ["height", ownPicture?.y]] as const) {
+    // The last column (row) starts further on; its image keeps its size.
+    const size = view[key];
+    if (grid !== undefined && grid.spread !== f && typeof size === "number") {
+      out[key] = r1(grid.last * grid.spread + (size - grid.last) * f);
+    }
+  }
   if (out.title !== undefined) {
     // A panel's title wraps at its panel's width (a narrow panel's at a few words' width).
     const own = typeof out.width === "number" ? Math.max(out.width, MIN_TITLE_WIDTH) : titleWidth;
     out.title = wrapTitle(out.title, Math.min(own, titleWidth), config);
   }
-  const inPicture = picture || hasImageMark(view);
+  const inPicture = picture ?? ownPicture;
   if (isObject(out.mark) && markType(out) === "image") {
     const mark = { ...out.mark };
     for (const key of ["width", "height"]) {
@@ -539,7 +660,7 @@ function scaleView(
   if (isObject(out.encoding) && out.mark !== undefined) {
     const isText = markType(out) === "text";
     // Text placed in px beside data (stacked labels) is spaced by its font, not by the panel.
-    const k = inPicture || !isText ? f : fontScale;
+    const k = inPicture !== undefined || !isText ? f : fontScale;
     const encoding: Json = { ...out.encoding };
     const transform = Array.isArray(out.transform) ? [...out.transform] : [];
     for (const channel of POSITION_CHANNELS) {
@@ -555,8 +676,12 @@ function scaleView(
         const nullScale = def.scale === null || (isObject(base) && base.scale === null);
         if (!nullScale || k === 1) continue;
         const as = `slide_${channel}_px`;
-        transform.push({ calculate: `datum[${JSON.stringify(def.field)}] * ${k}`, as });
-        encoding[channel] = { ...def, field: as };
+        const field = `datum[${JSON.stringify(def.field)}]`;
+        const grid = inPicture?.[channel[0] as "x" | "y"];
+        const calculate = grid !== undefined ? spreadExpr(field, grid, k) : `${field} * ${k}`;
+        transform.push({ calculate, as });
+        // The title keeps the original field's name in tooltips and ARIA labels.
+        encoding[channel] = { ...def, field: as, title: def.title ?? def.field };
       }
     }
     out.encoding = encoding;
@@ -584,7 +709,7 @@ const MIN_TITLE_WIDTH = 200;
  */
 function scaledSpec(spec: VegaLiteSpec, f: number, boxWidth: number): VegaLiteSpec {
   const config = isObject(spec.config) ? { ...spec.config } : {};
-  const out = scaleView(spec, f, config, false, SLIDE_FONT_RATIO, boxWidth) as VegaLiteSpec;
+  const out = scaleView(spec, f, config, undefined, SLIDE_FONT_RATIO, boxWidth) as VegaLiteSpec;
   const view = isObject(config.view) ? { ...config.view } : {};
   for (const key of ["continuousWidth", "continuousHeight", "width", "height"]) {
     const fallback = key.startsWith("continuous") ? 200 : undefined;
