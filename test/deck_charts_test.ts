@@ -3,6 +3,7 @@ import {
   prepareSlideCharts,
   SLIDE_CHART_BOX,
   SLIDE_CHART_FONTS,
+  SLIDE_PANEL_FLOOR_PX,
   slideChartSvg,
   smallestFontPx,
 } from "../tools/_deck_charts.ts";
@@ -232,6 +233,27 @@ Deno.test("slideChartSvg() reports fits: false for 40 panels in a row", async ()
   );
   assert.equal(chart.fits, false);
   assert.ok(chart.width > SLIDE_CHART_BOX.width);
+  // Panels stop shrinking at the floor.
+  const frames = [
+    ...chart.svg.matchAll(
+      /<path class="background"[^>]*d="M0\.5,0\.5h([\d.]+)v([\d.]+)h[^"]*" stroke=/g,
+    ),
+  ].map((m) => ({ w: Number(m[1]), h: Number(m[2]) }));
+  assert.equal(frames.length, 40);
+  for (const { w, h } of frames) {
+    assert.ok(w >= SLIDE_PANEL_FLOOR_PX - 0.5 && h >= SLIDE_PANEL_FLOOR_PX - 0.5, `${w} × ${h}`);
+  }
+  assert.ok(Math.min(...frames.map((f) => f.h)) < SLIDE_PANEL_FLOOR_PX + 1, "at the floor");
+});
+
+Deno.test("slideChartSvg() sizes a container-wide chart to the box", async () => {
+  const spec = { ...lineChart(300, 200), width: "container" };
+  const chart = await slideChartSvg(spec, SLIDE_CHART_BOX);
+  assert.ok(chart.fits);
+  // The panel takes the box's proportions: the chart (with its axes) is nearly as wide.
+  assert.ok(chart.width >= 0.9 * SLIDE_CHART_BOX.width, `width ${chart.width}`);
+  assert.ok(chart.height >= SLIDE_CHART_BOX.height - 4, `height ${chart.height}`);
+  assert.deepEqual(chart.warnings, []);
 });
 
 Deno.test("slideChartSvg() rejects a box without a positive size", async () => {

@@ -622,8 +622,9 @@ function scaleView(
   config: Json,
   picture: Picture | undefined,
   fontScale: number,
-  titleWidth: number,
+  box: { width: number; height: number },
 ): Json {
+  const titleWidth = box.width;
   const out: Json = { ...view };
   const viewConfig = isObject(config.view) ? config.view : {};
   const ownPicture = picture === undefined && hasImageMark(view)
@@ -631,9 +632,11 @@ function scaleView(
     : undefined;
   for (const key of ["width", "height"] as const) {
     if (key in out) {
-      const container =
-        (key === "width" ? viewConfig.continuousWidth : viewConfig.continuousHeight) ??
-          200;
+      // A container-sized side takes the box's proportions against the other side.
+      const other = view[key === "width" ? "height" : "width"];
+      const container = typeof other === "number"
+        ? (key === "width" ? other * box.width / box.height : other * box.height / box.width)
+        : (key === "width" ? viewConfig.continuousWidth : viewConfig.continuousHeight) ?? 200;
       out[key] = scaleSize(out[key], f, container as number);
     }
   }
@@ -690,12 +693,12 @@ function scaleView(
   for (const list of CHILD_LISTS) {
     if (Array.isArray(out[list])) {
       out[list] = (out[list] as unknown[]).map((child) =>
-        isObject(child) ? scaleView(child, f, config, inPicture, fontScale, titleWidth) : child
+        isObject(child) ? scaleView(child, f, config, inPicture, fontScale, box) : child
       );
     }
   }
   if (isObject(out.spec)) {
-    out.spec = scaleView(out.spec, f, config, inPicture, fontScale, titleWidth);
+    out.spec = scaleView(out.spec, f, config, inPicture, fontScale, box);
   }
   return out;
 }
@@ -705,11 +708,15 @@ const MIN_TITLE_WIDTH = 200;
 
 /**
  * `spec` (with slide fonts) with its panels scaled by `f`, its default view sizes too, and its
- * titles wrapped at `boxWidth` (panel titles at their panel's width).
+ * titles wrapped at the box's width (panel titles at their panel's width).
  */
-function scaledSpec(spec: VegaLiteSpec, f: number, boxWidth: number): VegaLiteSpec {
+function scaledSpec(
+  spec: VegaLiteSpec,
+  f: number,
+  box: { width: number; height: number },
+): VegaLiteSpec {
   const config = isObject(spec.config) ? { ...spec.config } : {};
-  const out = scaleView(spec, f, config, undefined, SLIDE_FONT_RATIO, boxWidth) as VegaLiteSpec;
+  const out = scaleView(spec, f, config, undefined, SLIDE_FONT_RATIO, box) as VegaLiteSpec;
   const view = isObject(config.view) ? { ...config.view } : {};
   for (const key of ["continuousWidth", "continuousHeight", "width", "height"]) {
     const fallback = key.startsWith("continuous") ? 200 : undefined;
@@ -820,7 +827,9 @@ export async function slideChartSvg(
   const minF = floorF;
   const maxF = SLIDE_MAX_ENLARGE;
   const render = async (f: number): Promise<Rendering> => {
-    const { svg, warnings } = await renderMeasured(scaledSpec(fonted, f, boxW));
+    const { svg, warnings } = await renderMeasured(
+      scaledSpec(fonted, f, { width: boxW, height: boxH }),
+    );
     const size = svgSize(svg);
     return { f, svg, warnings, width: r1(size.width), height: r1(size.height) };
   };
