@@ -350,3 +350,15 @@ Deno.test("prepareSlideCharts() lists the charts that cannot fit", async () => {
   assert.equal(charts, 1);
   assert.deepEqual(unfit, ["cell 1: Forty panels"]);
 });
+
+Deno.test("slideChartSvg() leaves lib's own renderings as they were, even when calls overlap", async () => {
+  const spec = lineChart(300, 200, "A title long enough for the text measure to matter");
+  const { svg: before } = await renderWithWarnings(spec);
+  const charts = await Promise.all([
+    slideChartSvg(spec, SLIDE_CHART_BOX),
+    slideChartSvg(lineChart(500, 100), { width: 800, height: 400 }),
+  ]);
+  assert.ok(charts.every((c) => c.fits));
+  const { svg: after } = await renderWithWarnings(spec);
+  assert.equal(after, before);
+});

@@ -402,24 +402,38 @@ function loadVega(): Promise<VegaModule> {
   return vegaModule;
 }
 
+/** vega's own text measure while renderings with {@linkcode textWidth} run, and how many. */
+let measuring: { previous: TextMetrics["width"]; count: number } | undefined;
+
+/** vega's text measure for slide charts: {@linkcode textWidth} at the item's font. */
+function measureItem(item: Json, text?: unknown): number {
+  return textWidth(
+    String(text ?? "").trim(),
+    typeof item.fontSize === "number" ? item.fontSize : 11,
+    isBold(item.fontWeight),
+  );
+}
+
 /**
  * Renders a spec with vega measuring text by {@linkcode textWidth} (the hook vega offers for
- * headless text measurement), then puts vega's own measure back.
+ * headless text measurement), then puts vega's own measure back once no such rendering runs
+ * (renderings may overlap).
  */
 async function renderMeasured(spec: VegaLiteSpec): Promise<{ svg: string; warnings: string[] }> {
   const vega = await loadVega();
   const metrics = (vega as unknown as { textMetrics: TextMetrics }).textMetrics;
-  const previous = metrics.width;
-  metrics.width = (item: Json, text?: unknown) =>
-    textWidth(
-      String(text ?? "").trim(),
-      typeof item.fontSize === "number" ? item.fontSize : 11,
-      isBold(item.fontWeight),
-    );
+  if (measuring === undefined) {
+    measuring = { previous: metrics.width, count: 0 };
+    metrics.width = measureItem;
+  }
+  measuring.count++;
   try {
     return await renderWithWarnings(spec);
   } finally {
-    metrics.width = previous;
+    if (--measuring.count === 0) {
+      metrics.width = measuring.previous;
+      measuring = undefined;
+    }
   }
 }
 
