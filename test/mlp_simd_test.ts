@@ -356,6 +356,15 @@ function runStep(
 
 const PLAIN: Step = { lr: 0.01, keep: 1, l1: 0, twoL2: 0, clip: Infinity, scale: 1 };
 const PENALIZED: Step = { lr: 0.05, keep: 0.995, l1: 0.01, twoL2: 0.02, clip: 1.5, scale: 0.7 };
+/** The kernels have a loop for each of PLAIN, L2_ONLY and the rest. */
+const STEPS: [string, Step][] = [
+  ["plain", PLAIN],
+  ["penalized", PENALIZED],
+  ["L2 only", { ...PLAIN, twoL2: 0.1, keep: 0.99 }],
+  ["L1 only", { ...PLAIN, l1: 0.01 }],
+  ["clipped", { ...PLAIN, clip: 1 }],
+  ["scaled", { ...PLAIN, scale: 0.5 }],
+];
 const COUNTS = [1, 2, 3, 4, 5, 7, 8, 9, 17, 33, 1000];
 
 /**
@@ -386,7 +395,7 @@ Deno.test("the optimizer kernels match FlatUpdater's formulas in double precisio
   const kernels = variants[0][1];
   for (const kind of KINDS) {
     await t.step(kind, () => {
-      for (const [name, p] of [["plain", PLAIN], ["penalized", PENALIZED]] as const) {
+      for (const [name, p] of STEPS) {
         for (const count of COUNTS) {
           const data = stepData(rng, count, name === "plain");
           const arena = new Arena(4 * count + 64);
@@ -435,7 +444,7 @@ Deno.test("the optimizer kernels flush weights below 1e-20 to 0, keep 3e-20, and
 Deno.test("sumSqGrad() is the sum of the squared clipped total gradients", () => {
   const rng = makeRng(6);
   for (const [what, kernels] of variants) {
-    for (const p of [PLAIN, PENALIZED]) {
+    for (const [, p] of STEPS) {
       for (const count of COUNTS) {
         const [w, g] = stepData(rng, count, false);
         const arena = new Arena(2 * count + 64);
