@@ -193,7 +193,11 @@ function withSlideFonts(spec: VegaLiteSpec): VegaLiteSpec {
   const axis = configPart(config, "axis");
   atLeast(axis, "labelFontSize", F.axisLabel);
   atLeast(axis, "titleFontSize", F.axisTitle);
+  // Labels are cut at a length in px (vega's defaults: 180 on axes, 160 in legends): the
+  // limits grow with the fonts, so a label is cut no sooner than in the notebook.
+  atLeast(axis, "labelLimit", Math.round(180 * SLIDE_FONT_RATIO));
   const legend = configPart(config, "legend");
+  atLeast(legend, "labelLimit", Math.round(160 * SLIDE_FONT_RATIO));
   atLeast(legend, "labelFontSize", F.legendLabel);
   atLeast(legend, "titleFontSize", F.legendTitle);
   const header = configPart(config, "header");
