@@ -251,6 +251,16 @@ Deno.test("the engine's weights reach the model before validation and at the end
   }
 });
 
+Deno.test("the engine reproduces a run exactly from its seed", async () => {
+  const options = () => ({ epochs: 2, batchSize: 32 });
+  const model = { hidden: [16, 16], dropout: 0.2, batchNorm: true };
+  const simd = (m: WebAssembly.Memory) => mlpSimd(m);
+  const a = await run(simd, 2, model, moons, options);
+  const b = await run(simd, 2, model, moons, options);
+  assert.deepEqual(b.weights, a.weights);
+  assert.deepEqual(b.history.epochs.map((e) => e.loss), a.history.epochs.map((e) => e.loss));
+});
+
 Deno.test("without kernels that can run, fit trains on the tfjs fast path", async () => {
   const train = async (kernels: typeof engineSwitch.kernels, enabled: boolean) => {
     const saved = { ...engineSwitch };
