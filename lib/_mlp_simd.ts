@@ -59,7 +59,7 @@ const get = (i: number): Code => [0x20, ...uleb(i)];
 const set = (i: number): Code => [0x21, ...uleb(i)];
 const i32 = (n: number): Code => [0x41, ...sleb(n)];
 const ADD = [0x6a], MUL = [0x6c], AND = [0x71], SHL = [0x74];
-const EQ = [0x46], LT_U = [0x49], GE_S = [0x4e], LE_S = [0x4c], LE_U = [0x4d];
+const EQ = [0x46], LT_S = [0x48], LT_U = [0x49], GE_S = [0x4e], LE_S = [0x4c], LE_U = [0x4d];
 const F64_EQ = [0x61],
   F64_GT = [0x64],
   F64_NEG = [0x9a],
@@ -68,6 +68,11 @@ const F64_EQ = [0x61],
   F64_DIV = [0xa3];
 const F32_DEMOTE = [0xb6];
 const f64 = (x: number): Code => [0x44, ...new Uint8Array(new Float64Array([x]).buffer)];
+/** local[i] == x (i32). */
+const is = (i: number, x: number): Code => [...get(i), ...i32(x), ...EQ];
+const RETURN = [0x0f];
+/** Calls the kernel `name` of the module (functions are numbered as in KERNELS). */
+const call = (name: keyof MlpSimd): Code => [0x10, ...uleb(KERNELS.findIndex(([n]) => n === name))];
 /** local[i] += delta (i32). */
 const inc = (i: number, delta: Code): Code => [...get(i), ...delta, ...ADD, ...set(i)];
 
@@ -257,13 +262,35 @@ function gemmFunc(madd: Madd): Func {
     ...SHL,
     ...set(nb),
     ...offsets,
-    ...ifThen([...get(aI), ...i32(4), ...EQ], driver(true), driver(false)),
+    // One column, rows of A and the column of B contiguous: dot products of rows.
+    ...ifThen([...is(n, 1), ...is(aT, 4), ...AND, ...is(bT, 4), ...AND], [
+      ...[a, aI, b].flatMap(get),
+      ...i32(4),
+      ...[c, cI, m].flatMap(get),
+      ...i32(1),
+      ...[k, accumulate].flatMap(get),
+      ...call("gemmNT"),
+      ...RETURN,
+    ]),
+    // One column, A read transposed, C contiguous: Cᵀ = Bᵀ·Aᵀ, rows of Aᵀ contiguous.
+    ...ifThen([...is(n, 1), ...is(aI, 4), ...AND, ...is(cI, 4), ...AND], [
+      ...get(b),
+      ...i32(0),
+      ...[bT, a, aT, c].flatMap(get),
+      ...i32(4),
+      ...i32(1),
+      ...[m, k, accumulate].flatMap(get),
+      ...call("gemm"),
+      ...RETURN,
+    ]),
+    ...ifThen(is(aI, 4), driver(true), driver(false)),
   ];
   return f;
 }
 
 /** Rows of A and of B in the register tiles of gemmNT, largest first. */
-const NT_ROWS = [2, 1], NT_COLS = [4, 2, 1];
+/** Tiles of gemmNT: rows S of B (columns of C), each with its rows R of A, largest first. */
+const NT_TILES: [number, number[]][] = [[4, [2, 1]], [2, [4, 2, 1]], [1, [6, 4, 2, 1]]];
 
 /**
  * Σ of each of four f32x4 locals, as one f32x4 (lane s = the sum of the lanes of x[s]), with
@@ -300,12 +327,16 @@ function sum4(x: number[], p: number, q: number): Code {
  * S rows of B keeps R·S vectors of partial sums (4 values of t each) over the k loop, and
  * adds up their lanes at the end, four columns of C at a time. Blocks of S rows of B are the
  * outer loop, so they stay in the L1 cache while the rows of A pass.
+ *
+ * For k < 4 (the input gradient of a layer of one to three units), it gathers B(j:j+W, t)
+ * into registers instead and adds A(i, t)·B(j:j+W, t) to each row of C, W = 4 columns at a
+ * time: dot products of fewer than 4 values would leave most lanes idle.
  */
 function gemmNTFunc(madd: Madd): Func {
   const f = new Func(Array(10).fill(I32));
   const [a, aRow, b, bRow, c, cI, m, n, k, accumulate] = Array.from({ length: 10 }, (_, i) => i);
   const [i, j, cp, t] = f.locals(I32, 4);
-  const maxR = NT_ROWS[0], maxS = NT_COLS[0];
+  const maxS = NT_TILES[0][0], maxR = Math.max(...NT_TILES.map(([, rows]) => rows[0]));
   const ap = f.locals(I32, maxR), bp = f.locals(I32, maxS);
   const acc = f.locals(V128, maxR * maxS), av = f.locals(V128, maxR);
   const [bv, p, q] = f.locals(V128, 3);
@@ -376,17 +407,66 @@ function gemmNTFunc(madd: Madd): Func {
     ];
   };
 
-  f.code = [
+  const dots = [
     ...i32(0),
     ...set(j),
-    ...NT_COLS.flatMap((S) =>
+    ...NT_TILES.flatMap(([S, rows]) =>
       stepUp(j, S, get(n), false, [
         ...i32(0),
         ...set(i),
-        ...NT_ROWS.flatMap((R) => stepUp(i, R, get(m), false, tile(R, S))),
+        ...rows.flatMap((R) => stepUp(i, R, get(m), false, tile(R, S))),
       ])
     ),
   ];
+
+  /** k = K < 4: B(j + l, t) in lane l of bt[u], for W columns at a time. */
+  const bt = av.slice(0, 3), [bq, cRow, row] = [bp[0], bp[1], t], sum = acc[0];
+  const gathered = (K: number) => (W: number): Code => {
+    const { ld, st } = lanes(W);
+    const code: Code = [...get(b), ...get(j), ...get(bRow), ...MUL, ...ADD, ...set(bq)];
+    for (let u = 0; u < K; u++) code.push(...get(bq), ...LOAD32_ZERO(4 * u), ...set(bt[u]));
+    for (let l = 1; l < W; l++) {
+      code.push(...inc(bq, get(bRow)));
+      for (let u = 0; u < K; u++) {
+        code.push(...get(bq), ...get(bt[u]), ...memarg(86, 4 * u), l, ...set(bt[u])); // load32_lane
+      }
+    }
+    const terms: Code = [];
+    for (let u = 0; u < K; u++) {
+      terms.push(...madd([...get(ap[0]), ...SPLAT32(4 * u)], get(bt[u]), get(sum)), ...set(sum));
+    }
+    code.push(
+      ...get(a),
+      ...set(ap[0]),
+      ...get(c),
+      ...get(j),
+      ...i32(2),
+      ...SHL,
+      ...ADD,
+      ...set(cRow),
+      ...countDown(row, get(m), 1, [
+        ...ifThen(get(accumulate), [...get(cRow), ...ld(0), ...set(sum)], [...ZERO, ...set(sum)]),
+        ...terms,
+        ...get(cRow),
+        ...get(sum),
+        ...st(0),
+        ...inc(ap[0], get(aRow)),
+        ...inc(cRow, get(cI)),
+      ]),
+    );
+    return code;
+  };
+  const small = (K: number): Code => [
+    ...i32(0),
+    ...set(j),
+    ...[4, 2, 1].flatMap((W) => stepUp(j, W, get(n), false, gathered(K)(W))),
+  ];
+  const eq = (x: number) => [...get(k), ...i32(x), ...EQ];
+  f.code = ifThen(
+    [...get(k), ...i32(4), ...LT_S],
+    ifThen(eq(1), small(1), ifThen(eq(2), small(2), ifThen(eq(3), small(3), small(0)))),
+    dots,
+  );
   return f;
 }
 

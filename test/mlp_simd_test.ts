@@ -79,7 +79,8 @@ const A_LAYOUTS: Layout[] = [
 
 /**
  * Checks gemm on one shape: C = [C +] A·B against the sum in double precision, scaled by
- * Σ|terms| (+ |C| when accumulating).
+ * Σ|terms| (+ |C| when accumulating). Rows of B and C have `pad` floats after them (0: as a
+ * training step lays them out, which picks the one-column paths).
  */
 function checkGemm(
   kernels: MlpSimd,
@@ -90,9 +91,10 @@ function checkGemm(
   layout: Layout,
   accumulate: number,
   what: string,
+  pad = 0,
 ): void {
   const [sI, sT, span] = layout.layout(m, k);
-  const bRow = n + 3, cRow = n + 1;
+  const bRow = n + pad, cRow = n + pad;
   const arena = new Arena(span + k * bRow + m * cRow + 64);
   const a = arena.alloc(span, normal(rng));
   const b = arena.alloc(k * bRow, normal(rng));
@@ -119,7 +121,7 @@ function checkGemm(
   );
 }
 
-/** Checks gemmNT on one shape: C = [C +] A·Bᵀ, rows of A and B padded by 1 and 2 floats. */
+/** Checks gemmNT on one shape: C = [C +] A·Bᵀ, rows of A, B and C padded by `pad` floats. */
 function checkGemmNT(
   kernels: MlpSimd,
   rng: Rng,
@@ -128,8 +130,9 @@ function checkGemmNT(
   k: number,
   accumulate: number,
   what: string,
+  pad = 0,
 ): void {
-  const aRow = k + 1, bRow = k + 2, cRow = n + 3;
+  const aRow = k + pad, bRow = k + pad, cRow = n + pad;
   const arena = new Arena(m * aRow + n * bRow + m * cRow + 64);
   const a = arena.alloc(m * aRow, normal(rng));
   const b = arena.alloc(n * bRow, normal(rng));
@@ -173,7 +176,9 @@ Deno.test("gemm() matches the product in double precision for odd sizes, every l
       for (const n of SIZES) {
         for (const k of SIZES) {
           for (const layout of A_LAYOUTS) {
-            checkGemm(kernels, rng, m, n, k, layout, (m + n + k) & 1, what);
+            for (const pad of [0, 3]) {
+              checkGemm(kernels, rng, m, n, k, layout, (m + n + k) & 1, what, pad);
+            }
           }
         }
       }
@@ -207,26 +212,35 @@ Deno.test("gemmNT() matches the product in double precision for odd sizes", () =
   for (const [what, kernels] of variants) {
     for (const m of SIZES) {
       for (const n of SIZES) {
-        for (const k of SIZES) checkGemmNT(kernels, rng, m, n, k, (m + n + k) & 1, what);
+        for (const k of SIZES) {
+          for (const pad of [0, 2]) checkGemmNT(kernels, rng, m, n, k, (m + n + k) & 1, what, pad);
+        }
       }
     }
   }
 });
 
-Deno.test("gemm() with k = 0 writes zeros, or leaves C when accumulating", () => {
+Deno.test("gemm() and gemmNT() with k = 0 write zeros, or leave C when accumulating", () => {
   const kernels = variants[0][1];
   const arena = new Arena(64);
   const c = arena.alloc(6, (i) => i + 1);
-  checkOutputs(
-    arena,
-    () => kernels.gemm(0, 4, 4, 0, 4, c, 12, 2, 3, 0, 1),
-    new Map(),
-    0,
-    "k=0 accumulate",
-  );
   const zeros = new Map<number, [number, number]>();
   for (let i = 0; i < 6; i++) zeros.set(c / 4 + i, [0, 0]);
-  checkOutputs(arena, () => kernels.gemm(0, 4, 4, 0, 4, c, 12, 2, 3, 0, 0), zeros, 0, "k=0");
+  for (const accumulate of [1, 0]) {
+    for (const nt of [false, true]) {
+      heap.set([1, 2, 3, 4, 5, 6], c / 4);
+      checkOutputs(
+        arena,
+        () =>
+          nt
+            ? kernels.gemmNT(0, 4, 0, 4, c, 12, 2, 3, 0, accumulate)
+            : kernels.gemm(0, 4, 4, 0, 4, c, 12, 2, 3, 0, accumulate),
+        accumulate ? new Map() : zeros,
+        0,
+        `k=0 accumulate=${accumulate} ${nt ? "gemmNT" : "gemm"}`,
+      );
+    }
+  }
 });
 
 Deno.test("colSum() sums the rows in column order", () => {
