@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { checkBoolean, checkOptions, describe } from "./_validate.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -1084,13 +1085,15 @@ let relaxedOk: boolean | undefined;
  */
 export function mlpSimd(
   memory: WebAssembly.Memory,
-  options: MlpSimdOptions = {},
+  options?: MlpSimdOptions,
 ): MlpSimd | undefined {
   if (!(memory instanceof WebAssembly.Memory)) {
-    throw new TypeError(`memory must be a WebAssembly.Memory, got ${String(memory)}`);
+    throw new TypeError(`memory must be a WebAssembly.Memory, got ${describe(memory)}`);
   }
+  const { relaxed: wanted = true } = checkOptions(options, ["relaxed"]);
+  checkBoolean(wanted, "options.relaxed");
   relaxedOk ??= relaxedSimd();
-  const relaxed = (options.relaxed ?? true) && relaxedOk;
+  const relaxed = wanted && relaxedOk;
   const shared = typeof SharedArrayBuffer !== "undefined" &&
     memory.buffer instanceof SharedArrayBuffer;
   const key = `${relaxed} ${shared}`;

@@ -167,6 +167,14 @@ Deno.test("mlpSimd() gives kernels, the same ones for the same memory and option
     () => mlpSimd({} as WebAssembly.Memory),
     (e) => e instanceof TypeError && /memory must be a WebAssembly.Memory/.test(e.message),
   );
+  assert.throws(
+    () => mlpSimd(memory, { fused: true } as never),
+    (e) => e instanceof TypeError && /no setting "fused"; the settings are relaxed/.test(e.message),
+  );
+  assert.throws(
+    () => mlpSimd(memory, { relaxed: 1 as unknown as boolean }),
+    (e) => e instanceof TypeError && /options.relaxed must be true or false, got 1/.test(e.message),
+  );
 });
 
 Deno.test("gemm() matches the product in double precision for odd sizes, every layout", () => {
