@@ -848,69 +848,62 @@ function actBackward(
   }
 }
 
-/** Column accumulators of batch norm (float32, as tfjs's sums), grown as needed. */
-let accs = [0, 1].map(() => new Float32Array(64));
+/** Column accumulators of batch norm (double precision), grown as needed. */
+let acc1 = new Float64Array(64), acc2 = new Float64Array(64);
 
-/** Column sums of batch norm's backward pass (double precision), grown as needed. */
-let wide = [0, 1].map(() => new Float64Array(64));
-
-function accumulators(m: number): Float32Array[] {
-  if (accs[0].length < m) accs = accs.map(() => new Float32Array(m));
-  for (const a of accs) a.fill(0, 0, m);
-  return accs;
+function accumulators(m: number): [Float64Array, Float64Array] {
+  if (acc1.length < m) [acc1, acc2] = [new Float64Array(m), new Float64Array(m)];
+  acc1.fill(0, 0, m);
+  acc2.fill(0, 0, m);
+  return [acc1, acc2];
 }
 
 /**
  * Batch norm in training: batch mean μ and biased variance σ², x̂ = (x − μ)/√(σ² + ε),
  * out = γ·x̂ + β, moving averages m ← m − (1 − momentum)(m − μ_B) (same for the variance).
- * Row by row, with per-column sums, every operation rounded to float32 in the order tfjs's
- * ops (`moments`, `rsqrt`, `sub`, `mul`, `add`) round: batch norm magnifies the rounding
- * differences of deep stacks, and this keeps the engine's runs close to the tfjs path's.
+ * Row by row, with per-column sums.
  */
 function bnForward(F: Float32Array, e: EStep, inp: number, B: number): void {
-  const m = e.outDim, f = Math.fround, decay = f(1 - e.momentum);
+  const m = e.outDim, decay = 1 - e.momentum;
   const [mean, q] = accumulators(m);
   for (let r = 0; r < B; r++) {
     const o = inp + r * m;
     for (let j = 0; j < m; j++) mean[j] += F[o + j];
   }
-  for (let j = 0; j < m; j++) mean[j] /= B;
+  for (let j = 0; j < m; j++) mean[j] = Math.fround(mean[j] / B);
   for (let r = 0; r < B; r++) {
     const o = inp + r * m;
     for (let j = 0; j < m; j++) {
-      const c = f(F[o + j] - mean[j]);
-      q[j] += f(c * c);
+      const c = F[o + j] - mean[j];
+      q[j] += c * c;
     }
   }
-  const inv = e.invStd, eps = f(e.epsilon), mm = e.mm, mv = e.mv;
+  const inv = e.invStd;
   for (let j = 0; j < m; j++) {
-    const variance = f(q[j] / B);
-    F[inv + j] = 1 / f(Math.sqrt(f(variance + eps)));
-    F[mm + j] = F[mm + j] - f(f(F[mm + j] - mean[j]) * decay);
-    F[mv + j] = F[mv + j] - f(f(F[mv + j] - variance) * decay);
+    const variance = Math.fround(q[j] / B);
+    F[inv + j] = 1 / Math.sqrt(variance + e.epsilon);
+    F[e.mm + j] = F[e.mm + j] - (F[e.mm + j] - mean[j]) * decay;
+    F[e.mv + j] = F[e.mv + j] - (F[e.mv + j] - variance) * decay;
   }
   const gw = e.w, gb = e.b;
   for (let r = 0; r < B; r++) {
     const o = r * m, io = inp + o, xo = e.xhat + o, oo = e.out + o;
     for (let j = 0; j < m; j++) {
-      const xh = f(f(F[io + j] - mean[j]) * F[inv + j]);
+      const xh = Math.fround((F[io + j] - mean[j]) * F[inv + j]);
       F[xo + j] = xh;
-      F[oo + j] = (gw >= 0 ? f(xh * F[gw + j]) : xh) + (gb >= 0 ? F[gb + j] : 0);
+      F[oo + j] = (gw >= 0 ? xh * F[gw + j] : xh) + (gb >= 0 ? F[gb + j] : 0);
     }
   }
 }
 
 /**
  * Batch norm backward: ∂γ = Σ g⊙x̂, ∂β = Σ g into their gradients; when the step passes a
- * gradient on, ∂x = (1/σ)(g⊙γ − mean(g⊙γ) − x̂ ⊙ mean(g⊙γ⊙x̂)) into `out`. Sums in
- * double precision. Returns whether it did.
+ * gradient on, ∂x = (1/σ)(g⊙γ − mean(g⊙γ) − x̂ ⊙ mean(g⊙γ⊙x̂)) into `out`. Returns whether
+ * it did.
  */
 function bnBackward(F: Float32Array, e: EStep, g: number, out: number, B: number): boolean {
   const m = e.outDim;
-  if (wide[0].length < m) wide = wide.map(() => new Float64Array(m));
-  const [sg, sgx] = wide;
-  sg.fill(0, 0, m);
-  sgx.fill(0, 0, m);
+  const [sg, sgx] = accumulators(m);
   for (let r = 0; r < B; r++) {
     const go = g + r * m, xo = e.xhat + r * m;
     for (let j = 0; j < m; j++) {
@@ -922,6 +915,7 @@ function bnBackward(F: Float32Array, e: EStep, g: number, out: number, B: number
   if (e.gw >= 0) { for (let j = 0; j < m; j++) F[e.gw + j] = sgx[j]; }
   if (e.gb >= 0) { for (let j = 0; j < m; j++) F[e.gb + j] = sg[j]; }
   if (!e.needGrad) return false;
+  // reuse the sums as mean(g⊙γ) and mean(g⊙γ⊙x̂)
   for (let j = 0; j < m; j++) {
     const gamma = e.w >= 0 ? F[e.w + j] : 1;
     sg[j] = sg[j] * gamma / B;
