@@ -546,6 +546,10 @@ interface Rendering {
 
 /** How far (px) inside the box the fitting aims, so that rounding does not push a chart out. */
 const FIT_MARGIN = 0.5;
+/** A chart within this many px of the box's width or height fills it. */
+const FILL_TOLERANCE = 2;
+/** The most renderings spent fitting one chart. */
+const MAX_RENDERINGS = 8;
 
 /**
  * Renders a Vega-Lite spec for a slide: fonts raised to slide sizes (axis labels and titles,
@@ -605,21 +609,44 @@ export async function slideChartSvg(
     return { f, svg, warnings, width: r1(size.width), height: r1(size.height) };
   };
   const fitsBox = (r: Rendering) => r.width <= boxW && r.height <= boxH;
+  // A rendering fills the box when it reaches its width or its height (within FILL_TOLERANCE).
+  const fills = (r: Rendering) =>
+    r.width >= boxW - FILL_TOLERANCE || r.height >= boxH - FILL_TOLERANCE;
   const renderings: Rendering[] = [];
   let f = 1;
-  for (let i = 0; i < 6; i++) {
-    const r = await render(f);
-    renderings.push(r);
-    const next = nextFactor(renderings, boxW - FIT_MARGIN, boxH - FIT_MARGIN);
-    const clamped = Math.min(maxF, Math.max(minF, next));
+  for (let i = 0; i < MAX_RENDERINGS; i++) {
+    renderings.push(await render(f));
+    // The largest factor that fits and the smallest that does not bracket the answer.
     const fitting = renderings.filter(fitsBox);
-    const best = fitting.length > 0 ? Math.max(...fitting.map((x) => x.f)) : -Infinity;
-    // Done when the estimate is (close to) a factor already tried that fits, or hits a bound
-    // already tried.
-    if (renderings.some((x) => Math.abs(x.f - clamped) < 1e-3)) break;
-    if (fitsBox(r) && Math.abs(clamped - r.f) / r.f < 0.004) break;
-    if (clamped < best) break;
-    f = clamped;
+    const over = renderings.filter((r) => !fitsBox(r));
+    const lo = fitting.length > 0 ? fitting.reduce((a, b) => (b.f > a.f ? b : a)) : undefined;
+    const hi = over.length > 0 ? over.reduce((a, b) => (b.f < a.f ? b : a)) : undefined;
+    if (lo !== undefined && (fills(lo) || lo.f >= maxF)) break;
+    if (lo === undefined && hi !== undefined && hi.f <= minF) break;
+    if (lo !== undefined && hi !== undefined && hi.f / lo.f < 1.002) break;
+    const low = lo?.f ?? minF, high = hi?.f ?? maxF;
+    let next = lo !== undefined && hi !== undefined
+      ? nextFactor(lo, hi, boxW - FIT_MARGIN, boxH - FIT_MARGIN)
+      : nextFactor(
+        renderings[renderings.length - 1],
+        renderings.at(-2),
+        boxW - FIT_MARGIN,
+        boxH - FIT_MARGIN,
+      );
+    next = Math.min(maxF, Math.max(minF, next));
+    // Layouts are not quite linear (ticks, legends taller than the plot): stay in the bracket.
+    if (
+      !(next > low || (lo === undefined && next >= low)) ||
+      !(next < high || (hi === undefined && next <= high))
+    ) {
+      next = lo !== undefined && hi !== undefined
+        ? (lo.f + hi.f) / 2
+        : lo !== undefined
+        ? high
+        : low;
+    }
+    if (renderings.some((r) => Math.abs(r.f - next) < 1e-4)) break;
+    f = next;
   }
   const fitting = renderings.filter(fitsBox);
   const chosen = fitting.length > 0
@@ -637,27 +664,25 @@ export async function slideChartSvg(
 }
 
 /**
- * The next factor to try: each dimension modelled as `fixed + slope × f` from the last two
- * renderings at different factors (one rendering: proportional), the largest factor keeping
- * both within the box, with a small margin once a first estimate overshot.
+ * The next factor to try: each dimension modelled as `fixed + slope × f` through two
+ * renderings at different factors (with one: proportional to the factor), the largest factor
+ * keeping both within the box.
  */
-function nextFactor(renderings: Rendering[], boxW: number, boxH: number): number {
-  const last = renderings[renderings.length - 1];
-  const prev = [...renderings].reverse().find((r) => Math.abs(r.f - last.f) > 1e-6);
-  const solve = (size: number, prevSize: number | undefined, target: number) => {
-    if (prev === undefined || prevSize === undefined) return last.f * target / size;
-    const slope = (size - prevSize) / (last.f - prev.f);
-    if (!(slope > 1e-6)) return last.f * target / size;
-    const fixed = size - slope * last.f;
-    return (target - fixed) / slope;
+function nextFactor(
+  a: Rendering,
+  b: Rendering | undefined,
+  boxW: number,
+  boxH: number,
+): number {
+  const solve = (sizeA: number, sizeB: number | undefined, target: number) => {
+    if (b === undefined || sizeB === undefined || Math.abs(a.f - b.f) < 1e-9) {
+      return a.f * target / sizeA;
+    }
+    const slope = (sizeA - sizeB) / (a.f - b.f);
+    if (!(slope > 1e-6)) return a.f * target / sizeA;
+    return a.f + (target - sizeA) / slope;
   };
-  const fw = solve(last.width, prev?.width, boxW);
-  const fh = solve(last.height, prev?.height, boxH);
-  const f = Math.min(fw, fh);
-  // After an overshoot, aim slightly inside so the next try lands within the box.
-  const overshot = renderings.some((r) => r.width > boxW || r.height > boxH) &&
-    renderings.length > 1;
-  return overshot ? f * 0.997 : f;
+  return Math.min(solve(a.width, b?.width, boxW), solve(a.height, b?.height, boxH));
 }
 
 /** A chart's name in reports: its title, or its description. */
