@@ -2,12 +2,16 @@
  * Live displays: one notebook output that is updated in place, for progress while a model
  * trains. `liveChart()` redraws a chart, `progressLine()` rewrites a line of text with a bar,
  * and `notebookProgress(kind)` wraps them as a training callback (register it with the
- * training module's `setProgressFactory`). Refreshes are throttled so that drawing does not
- * slow training, and the final state is always shown. Outside the Deno Jupyter kernel updates
- * do nothing and `done()` prints one line.
+ * training module's `setProgressFactory`). `liveCurves(title)` is a training callback that
+ * draws one run's learning curves under a title of its own, and `liveRuns()` draws a series of
+ * runs in one output titled with the run being trained. Refreshes are throttled so that
+ * drawing does not slow training, and the final state is always shown. Outside the Deno
+ * Jupyter kernel updates do nothing and `done()` prints one line (`liveCurves` and `liveRuns`
+ * show nothing).
  *
  * @module
  */
+import type { Callback, CallbackContext } from "./callbacks.ts";
 import { type EpochRecord, learningCurves } from "./charts/learning_curves.ts";
 import type { VegaLiteSpec } from "./charts/_common.ts";
 import { bundle, inJupyter } from "./display.ts";
@@ -16,10 +20,13 @@ import { type MediaBundle, now, sendDisplay } from "./_kernel.ts";
 import { progressBundle, type ProgressState } from "./_progress.ts";
 import { checkSpec, describeChart } from "./_render.ts";
 import {
+  checkBoolean,
   checkInRange,
+  checkNonEmptyArray,
   checkNonNegative,
   checkOneOf,
   checkOptions,
+  checkPositiveInt,
   checkString,
 } from "./_validate.ts";
 
@@ -342,6 +349,273 @@ export function notebookProgress(
       }
       line = undefined;
       live = undefined;
+    },
+  };
+}
+
+/** Options of {@link liveCurves} and {@link liveRuns}. */
+export interface LiveCurvesOptions extends LiveOptions {
+  /**
+   * Draw after every `every`-th epoch (a positive integer). The run's last epoch and its end
+   * are always drawn. @default 1
+   */
+  every?: number;
+  /**
+   * Metrics to draw, one panel each, as in `learningCurves`. A named metric whose values are
+   * all NaN or infinite is left out while another one has values to draw.
+   * @default ["loss", "acc"] (those the records have)
+   */
+  metrics?: readonly string[];
+  /** Draw the loss axis on a log scale (losses must then be positive). @default false */
+  logLoss?: boolean;
+  /**
+   * A line under the title of every chart, before what the run is doing (the epoch or why it
+   * stopped), separated by " · ". @default none
+   */
+  subtitle?: string;
+}
+
+const LIVE_CURVES_OPTIONS = Object.keys(
+  {
+    minInterval: true,
+    every: true,
+    metrics: true,
+    logLoss: true,
+    subtitle: true,
+  } satisfies Record<keyof LiveCurvesOptions, true>,
+);
+
+/** The checked options of {@link liveCurves} and {@link liveRuns}, defaults filled in. */
+interface CurvesSettings {
+  minInterval: number;
+  every: number;
+  metrics?: readonly string[];
+  logLoss: boolean;
+  subtitle?: string;
+}
+
+/** Checks the options of {@link liveCurves} and {@link liveRuns}. */
+function curvesSettings(options: LiveCurvesOptions): CurvesSettings {
+  const o = checkOptions(options, LIVE_CURVES_OPTIONS);
+  const metrics = o.metrics === undefined ? undefined : checkNonEmptyArray<unknown>(
+    o.metrics,
+    "options.metrics",
+    "metric names",
+  ).map((m, i) => checkString(m, `options.metrics[${i}]`));
+  return {
+    minInterval: checkNonNegative(o.minInterval ?? 500, "options.minInterval"),
+    every: checkPositiveInt(o.every ?? 1, "options.every"),
+    metrics,
+    logLoss: checkBoolean(o.logLoss ?? false, "options.logLoss"),
+    subtitle: o.subtitle === undefined ? undefined : checkString(o.subtitle, "options.subtitle"),
+  };
+}
+
+/** The parts of a subtitle that are set, joined by " · "; undefined when none is. */
+function joinSubtitle(...parts: (string | undefined)[]): string | undefined {
+  const set = parts.filter((p): p is string => p !== undefined && p !== "");
+  return set.length === 0 ? undefined : set.join(" · ");
+}
+
+/**
+ * The learning curves of one run under `title`, or the diverged stand-in when none of the
+ * metrics to draw has a finite value. A named metric that the records hold but never as a
+ * finite number is left out; one the records do not hold at all is kept, so that
+ * `learningCurves` reports the misspelling.
+ */
+function runCurves(
+  epochs: readonly EpochRecord[],
+  settings: CurvesSettings,
+  title: string,
+  subtitle: string | undefined,
+): VegaLiteSpec {
+  const records = epochs as unknown as readonly Record<string, unknown>[];
+  const fields = (m: string) => [m, `val${m.charAt(0).toUpperCase()}${m.slice(1)}`];
+  const finite = (m: string) =>
+    records.some((r) => fields(m).some((f) => Number.isFinite(r[f] as number)));
+  const present = (m: string) => records.some((r) => fields(m).some((f) => f in r));
+  const unknown = settings.metrics?.filter((m) => !present(m)) ?? [];
+  const metrics = (settings.metrics ?? ["loss", "acc"]).filter((m) => finite(m) || !present(m));
+  if (unknown.length === 0 && !metrics.some(finite)) {
+    return divergedChart(epochs.length, title);
+  }
+  return learningCurves(epochs, {
+    title,
+    subtitle,
+    logLoss: settings.logLoss,
+    ...(settings.metrics === undefined ? {} : { metrics }),
+  });
+}
+
+/** Whether the epoch just finished is drawn: every `every`-th one and the epoch limit. */
+function isDrawn(epoch: number, ctx: CallbackContext, every: number): boolean {
+  return epoch % every === 0 || epoch >= ctx.params.epochs;
+}
+
+/**
+ * A training callback that draws one run's learning curves, live, in a notebook output of its
+ * own, under `title`. While the run trains the subtitle says `training: epoch N of M`; when it
+ * ends the chart shows every epoch and, as subtitle, the reason training stopped (if a
+ * callback such as early stopping stopped it). A run whose values are all NaN or infinite
+ * shows a one-line chart saying it diverged. Pass it to `fit` in `callbacks`, with
+ * `progress: false` so the default display does not draw the run a second time; use a new one
+ * for every run. Refreshes are throttled as {@link liveChart} describes. Outside the Deno
+ * Jupyter kernel it shows nothing.
+ *
+ * @param title The chart's title (a non-empty string), e.g. the run's name.
+ * @param options How often to draw, the metrics, a log loss axis, a subtitle line.
+ * @returns The callback.
+ *
+ * @example One run of `fit`, drawn every 5 epochs
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { mlp } from "./model.ts";
+ * import { fit } from "./train.ts";
+ * import { liveCurves } from "./live.ts";
+ * const X = tf.tensor2d([[0, 0], [0, 1], [1, 0], [1, 1]]), y = tf.tensor2d([[0], [1], [1], [0]]);
+ * const model = mlp(2, { hidden: [8], seed: 1 });
+ * const history = await fit(model, { X, y }, {
+ *   epochs: 20,
+ *   seed: 1,
+ *   progress: false, // the chart replaces the default progress display
+ *   callbacks: [liveCurves("XOR, seed 1: learning curves", { every: 5 })],
+ * });
+ * if (history.epochs.length !== 20) throw new Error(`${history.epochs.length} epochs`);
+ * tf.dispose([X, y]);
+ * model.dispose();
+ * ```
+ */
+export function liveCurves(title: string, options: LiveCurvesOptions = {}): Callback {
+  checkString(title, "title");
+  const settings = curvesSettings(options);
+  let live: LiveChart | undefined;
+  const open = () => {
+    if (live === undefined && inJupyter()) {
+      live = liveChart(undefined, { minInterval: settings.minInterval });
+    }
+    return live;
+  };
+  return {
+    onTrainBegin() {
+      open();
+    },
+    async onEpochEnd(log, ctx) {
+      const chart = open();
+      if (chart === undefined || !isDrawn(log.epoch, ctx, settings.every)) return;
+      const state = `training: epoch ${log.epoch} of ${ctx.params.epochs}`;
+      await chart.update(
+        runCurves(ctx.history.epochs, settings, title, joinSubtitle(settings.subtitle, state)),
+      );
+    },
+    async onTrainEnd(ctx) {
+      const chart = live;
+      live = undefined;
+      if (chart === undefined) return;
+      const epochs = ctx.history.epochs;
+      await chart.done(
+        epochs.length === 0
+          ? undefined
+          : runCurves(epochs, settings, title, joinSubtitle(settings.subtitle, ctx.stopReason)),
+      );
+    },
+  };
+}
+
+/** A series of training runs drawn in one output: see {@link liveRuns}. */
+export interface LiveRuns {
+  /**
+   * The training callback of the run called `name` (a non-empty string): pass it to that
+   * run's `fit`. Throws once {@link LiveRuns.done} was called.
+   */
+  run(name: string): Callback;
+  /** Draws the last state (the end of the last run) and closes the output. */
+  done(): Promise<void>;
+}
+
+/**
+ * One notebook output for a series of training runs (a sweep over settings, seeds or folds):
+ * the learning curves of the run being trained, redrawn in place, titled
+ * `<name>: epoch N of M`. When a run ends its chart shows every epoch it trained and, as
+ * subtitle, the reason it stopped, if a callback stopped it; the next run then takes the
+ * output over. `done()` leaves the last run's chart. A run whose values are all NaN or
+ * infinite shows a one-line chart saying it diverged. Refreshes are throttled as
+ * {@link liveChart} describes. Outside the Deno Jupyter kernel it shows nothing.
+ *
+ * @param options How often to draw, the metrics, a log loss axis, a subtitle line.
+ * @returns `run(name)` for each run's callbacks and `done()` for the end of the series.
+ *
+ * @example A width sweep in one output, drawn every 10 epochs
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { mlp } from "./model.ts";
+ * import { fit } from "./train.ts";
+ * import { liveRuns } from "./live.ts";
+ * const X = tf.tensor2d([[0, 0], [0, 1], [1, 0], [1, 1]]), y = tf.tensor2d([[0], [1], [1], [0]]);
+ * const live = liveRuns({ every: 10 });
+ * for (const width of [2, 8]) {
+ *   const model = mlp(2, { hidden: [width], seed: 1 });
+ *   await fit(model, { X, y }, {
+ *     epochs: 30,
+ *     seed: 1,
+ *     progress: false,
+ *     callbacks: [live.run(`Training width ${width}, seed 1`)], // "…: epoch 10 of 30"
+ *   });
+ *   model.dispose();
+ * }
+ * await live.done();
+ * tf.dispose([X, y]);
+ * ```
+ */
+export function liveRuns(options: LiveCurvesOptions = {}): LiveRuns {
+  const settings = curvesSettings(options);
+  let live: LiveChart | undefined;
+  let closed = false;
+  const open = () => {
+    if (live === undefined && !closed && inJupyter()) {
+      live = liveChart(undefined, { minInterval: settings.minInterval });
+    }
+    return live;
+  };
+  return {
+    run(name: string): Callback {
+      checkString(name, "name");
+      if (closed) {
+        throw new Error(
+          `liveRuns: cannot start run ${JSON.stringify(name)}, done() was already called`,
+        );
+      }
+      let drawn = 0; // the epoch drawn last
+      const draw = (ctx: CallbackContext, epoch: number, subtitle?: string) => {
+        drawn = epoch;
+        return open()?.update(runCurves(
+          ctx.history.epochs,
+          settings,
+          `${name}: epoch ${epoch} of ${ctx.params.epochs}`,
+          joinSubtitle(settings.subtitle, subtitle),
+        ));
+      };
+      return {
+        onTrainBegin() {
+          drawn = 0;
+          open();
+        },
+        async onEpochEnd(log, ctx) {
+          if (isDrawn(log.epoch, ctx, settings.every)) await draw(ctx, log.epoch);
+        },
+        async onTrainEnd(ctx) {
+          // The end: every epoch and why the run stopped, unless the last draw showed it all.
+          const last = ctx.history.epochs.at(-1);
+          if (last !== undefined && (last.epoch !== drawn || ctx.stopReason)) {
+            await draw(ctx, last.epoch, ctx.stopReason);
+          }
+        },
+      };
+    },
+    async done() {
+      closed = true;
+      const chart = live;
+      live = undefined;
+      await chart?.done();
     },
   };
 }

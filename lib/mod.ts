@@ -40,7 +40,9 @@
  *   {@link weightDistribution}, {@link metricBars}, {@link tableView}, {@link lineChart},
  *   {@link functionChart} (functions and their derivatives), {@link imageGrid},
  *   {@link confusionMatrixChart},
- *   {@link show}, {@link chart}; live displays ({@link liveChart}, {@link progressLine})
+ *   {@link show}, {@link chart}; live displays ({@link liveChart}, {@link progressLine}, and
+ *   for training runs {@link liveCurves}: one run's learning curves under its own title,
+ *   {@link liveRuns}: a series of runs in one output titled with the run being trained)
  * - data augmentation for images: flips, {@link rotate}, {@link zoom}, {@link translate},
  *   {@link cropWithPadding}, {@link addNoise}, {@link cutout}, {@link mixup} …, seeded
  *   pipelines for `fit`'s `augment` ({@link augmentation}, {@link augmentImages}) and

@@ -127,6 +127,8 @@ const OPTION_CALLS: [string, (extra: object) => unknown, string, string, unknown
     1,
   ],
   ["notebookProgress", (o) => lib.notebookProgress("line", o), "min_interval", "minInterval", 1],
+  ["liveCurves", (o) => lib.liveCurves("Run 1", o), "evry", "every", 5],
+  ["liveRuns", (o) => lib.liveRuns(o), "sub_title", "subtitle", "masks on"],
   ["setup", (o) => lib.setup(1, { backend: "cpu", ...o }), "seeds", "backend", "cpu"],
 ];
 
