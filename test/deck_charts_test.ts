@@ -362,3 +362,26 @@ Deno.test("slideChartSvg() leaves lib's own renderings as they were, even when c
   const { svg: after } = await renderWithWarnings(spec);
   assert.equal(after, before);
 });
+
+Deno.test("slideChartSvg() fills the box when a legend taller than the plot bends the layout", async () => {
+  // 22 legend entries at 18 px stand taller than the plot until the plot grows past them.
+  const values = Array.from({ length: 22 }, (_, i) => ({ x: i, y: i * i, s: `series ${i}` }));
+  const spec: VegaLiteSpec = {
+    $schema: SCHEMA,
+    data: { values },
+    width: 240,
+    height: 200,
+    mark: "point",
+    encoding: {
+      x: { field: "x", type: "quantitative" },
+      y: { field: "y", type: "quantitative" },
+      color: { field: "s", type: "nominal" },
+    },
+  };
+  const chart = await slideChartSvg(spec, SLIDE_CHART_BOX);
+  assert.ok(chart.fits);
+  assert.ok(
+    chart.width >= SLIDE_CHART_BOX.width - 2 || chart.height >= SLIDE_CHART_BOX.height - 2,
+    `${chart.width} × ${chart.height}`,
+  );
+});
