@@ -278,7 +278,10 @@ function augmentSeed(seed: number): number {
  * For Sequential stacks of Dense, Activation, LeakyReLU, Dropout and BatchNormalization
  * layers (with L1/L2 weight regularizers), `fit` uses hand-written backpropagation, and a
  * named optimizer updates all weights in one loop: several times faster than `model.fit`
- * on the wasm backend (see `deno task bench`).
+ * on the wasm backend (see `deno task bench`). With a named optimizer and no `augment`, the
+ * whole step runs outside tfjs, on WebAssembly SIMD kernels over one memory that holds the
+ * weights, gradients, optimizer state and activations; the model's variables get the
+ * weights at the end of every epoch (before validation) and before every callback.
  * Other models — a `cnn` with its images X [examples, height, width, channels] among them —
  * train through tfjs autodiff (`history.path` says which ran). Both follow the
  * tfjs/Keras conventions: penalty l1·Σ|w| + l2·Σw² with gradient l1·sign(w) + 2·l2·w,
