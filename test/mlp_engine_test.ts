@@ -27,7 +27,7 @@ interface Run {
 async function run(
   kernels: KernelFactory | undefined,
   inputDim: number,
-  model: MlpOptions,
+  model: MlpOptions | (() => tf.LayersModel),
   data: { X: tf.Tensor; y: tf.Tensor },
   options: (m: tf.LayersModel) => FitOptions,
 ): Promise<Run> {
@@ -38,7 +38,7 @@ async function run(
     engines++;
     return kernels?.(memory);
   };
-  const m = mlp(inputDim, { seed: 7, ...model });
+  const m = typeof model === "function" ? model() : mlp(inputDim, { seed: 7, ...model });
   try {
     const before = tf.memory().numTensors;
     const history = await fit(m, data, { seed: 11, ...options(m) });
@@ -67,7 +67,7 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
  */
 async function sameAsFastPath(
   inputDim: number,
-  model: MlpOptions,
+  model: MlpOptions | (() => tf.LayersModel),
   data: { X: tf.Tensor; y: tf.Tensor },
   options: (m: tf.LayersModel) => FitOptions,
 ): Promise<void> {
@@ -213,6 +213,56 @@ Deno.test("the engine trains as the tfjs fast path does", async (t) => {
       learningRate: stepDecay({ initial: 0.2, factor: 0.5, every: 7 }),
       recordBatches: true,
     }));
+  });
+  await t.step("a frozen layer keeps its weights and passes gradients through", async () => {
+    await sameAsFastPath(
+      2,
+      () => {
+        const m = mlp(2, { hidden: [8, 8], seed: 7 });
+        m.layers[1].trainable = false;
+        return m;
+      },
+      moons,
+      () => ({ epochs: 2, batchSize: 32 }),
+    );
+  });
+  await t.step("a separate softmax layer after a Dense without bias", async () => {
+    const init = tf.initializers.glorotUniform({ seed: 5 });
+    await sameAsFastPath(
+      2,
+      () =>
+        tf.sequential({
+          layers: [
+            tf.layers.dense({ inputShape: [2], units: 8, kernelInitializer: init }),
+            tf.layers.leakyReLU({ alpha: 0.2 }),
+            tf.layers.dense({ units: 3, useBias: false, kernelInitializer: init }),
+            tf.layers.activation({ activation: "softmax" }),
+          ],
+        }),
+      blobs,
+      () => ({ epochs: 2, batchSize: 30, loss: "categoricalCrossentropy" }),
+    );
+  });
+  await t.step("binary crossentropy on a softmax output (not fused)", async () => {
+    const blobs2 = toTensors(makeBlobs(120, { centers: 2, seed: 6 }));
+    // one-hot targets [1 − y, y]
+    const two = { X: blobs2.X, y: tf.tidy(() => tf.concat([tf.sub(1, blobs2.y), blobs2.y], 1)) };
+    tf.dispose(blobs2.y);
+    try {
+      await sameAsFastPath(
+        2,
+        {
+          hidden: [8],
+          activation: "sigmoid",
+          outputUnits: 2,
+          outputActivation: "softmax",
+        },
+        two,
+        () => ({ epochs: 2, batchSize: 32, loss: "binaryCrossentropy" }),
+      );
+    } finally {
+      tf.dispose([two.X, two.y]);
+    }
   });
   await t.step("callbacks see the trained weights and may replace them", async () => {
     // After epoch 1 the weights go back to where they started; every batch end records
