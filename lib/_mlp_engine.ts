@@ -197,8 +197,8 @@ export interface EngineSettings {
 const canRun = new WeakMap<KernelFactory, boolean>();
 
 /**
- * An engine for `plan`, or undefined when its kernels cannot run here (then `fit` takes the
- * tfjs fast path).
+ * An engine for `plan`, or undefined when its kernels cannot run here or its memory cannot
+ * be allocated (then `fit` takes the tfjs fast path).
  *
  * @param plan The compiled model.
  * @param X The inputs, row by row [n, plan.inputDim].
@@ -218,7 +218,14 @@ export function createEngine(
     ok = factory(new WebAssembly.Memory({ initial: 1 })) !== undefined;
     canRun.set(factory, ok);
   }
-  return ok ? new MlpEngine(plan, X, y, { ...settings, kernels: factory }) : undefined;
+  if (!ok) return undefined;
+  try {
+    return new MlpEngine(plan, X, y, { ...settings, kernels: factory });
+  } catch (e) {
+    // a memory larger than WebAssembly allows (a full batch of a big data set)
+    if (e instanceof RangeError && e.message.includes("WebAssembly.Memory")) return undefined;
+    throw e;
+  }
 }
 
 /** A weight tensor held in the engine's memory: `off` in floats. */
