@@ -448,13 +448,13 @@ export async function fit(
     return trainSeconds;
   };
   const callHooks = async <T>(hook: keyof Callback, arg: T) => {
-    tick();
     // Callbacks see (and may change) the model's weights: the engine's go there first, and
     // any a callback changed come back.
     engine?.writeBack();
+    tick();
     await callHook(allCallbacks, hook, arg, ctx);
-    engine?.refresh();
     clock = performance.now();
+    engine?.refresh();
   };
 
   /** One update on a batch; returns the batch's predictions and the penalty before it. */
