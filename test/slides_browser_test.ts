@@ -1,12 +1,17 @@
 /**
  * The decks in a real browser: every lesson's deck is built from its executed notebook (the
  * lesson runs first if its executed copy is missing or stale) and opened from disk in Debian's
- * headless Chromium with the network switched off. The test counts the slides, fails on any
- * console error, page error or request leaving the file, presses → from the first slide and
- * checks it visits every slide in order, checks every chart is a non-empty SVG, that fonts load,
- * that a screenshot of a chart slide is not blank, that the speaker view opens from file:// with
- * the slide's notes, and that the PDF handout has a page per slide in its final state (and the
- * handout with notes a notes page more per slide with notes).
+ * headless Chromium with the network switched off. The test checks that keys work as soon as
+ * reveal.js starts (slides are fitted in the background), counts the slides (the notebook's, plus
+ * the continuation slides the deck made for what did not fit, each right after its slide), fails
+ * on any console error, page error or request leaving the file, presses → from the first slide
+ * and checks it visits every slide in order, checks every chart is a non-empty SVG, and FAILS
+ * when any slide, with all its steps shown, has chart, table or code text smaller than
+ * READABLE_PX = 16 pixels of the 1280×720 slide (its scaling included). It also checks that
+ * fonts load, that a screenshot of a chart slide is not blank, that a click on a chart shows it
+ * enlarged (Escape closes it, → closes it and moves on), that the speaker view opens from
+ * file:// with the slide's notes, and that the PDF handout has a page per slide in its final
+ * state (and the handout with notes a notes page more per slide with notes).
  *
  * `SLIDES_TEST_LESSONS="02 10"` limits the test to those lessons (a maintainer's shortcut).
  *
@@ -19,6 +24,7 @@ import { Browser, CHROMIUM_HINT, findChromium, Page } from "../tools/_chromium.t
 import { buildDecks, type DeckResult, printHandouts } from "../tools/_decks.ts";
 import { listNotebooks } from "../tools/_jupyter.ts";
 import { codeDisplay, slideType } from "../tools/_deck_plan.ts";
+import { tableHtml } from "../tools/_deck_tables.ts";
 import { type Notebook, readNotebook } from "../tools/_notebook.ts";
 import { executedPath, runLessons } from "../tools/course.ts";
 import { staleReason } from "../tools/slides.ts";
@@ -34,13 +40,17 @@ function expectedSlides(nb: Notebook): number {
     .length;
 }
 
-/** SVG outputs of the cells a deck shows. */
+/** SVG outputs of the cells a deck shows (a tableView chart shows as an HTML table instead). */
 function expectedCharts(nb: Notebook): number {
   return nb.cells.filter((c) =>
     c.cell_type === "code" && !["skip", "notes"].includes(slideType(c)) &&
     !(c.metadata?.tags ?? []).includes("remove-cell") && codeDisplay(c).outputs !== "removed"
   ).reduce(
-    (n, c) => n + (c.outputs ?? []).filter((o) => o.data?.["image/svg+xml"] !== undefined).length,
+    (n, c) =>
+      n +
+      (c.outputs ?? []).filter((o) =>
+        o.data?.["image/svg+xml"] !== undefined && tableHtml(o.data) === undefined
+      ).length,
     0,
   );
 }
@@ -124,9 +134,9 @@ async function walkRight(page: Page): Promise<string[]> {
 }
 
 /**
- * Text smaller than this (pixels of the 1280×720 slide) is hard to read from the back of a room;
- * the browser test reports every slide whose chart, table or code text is smaller (it does not
- * fail on it yet: splitting such slides is work still to do).
+ * Text smaller than this (pixels of the 1280×720 slide) is hard to read from the back of a room:
+ * the browser test fails when a slide's chart, table or code text is smaller, with every step of
+ * the slide shown (the deck shrinks charts only down to it, then splits the slide).
  */
 const READABLE_PX = 16;
 
@@ -136,7 +146,7 @@ const READABLE_PX = 16;
  */
 function smallestText(page: Page) {
   return page.evaluate<
-    { slide: number; chart?: number; table?: number; code?: number }[]
+    { slide: string; chart?: number; table?: number; code?: number }[]
   >(`(async () => {
     const scale = Reveal.getScale() || 1;
     const out = [];
@@ -146,11 +156,12 @@ function smallestText(page: Page) {
       const ix = Reveal.getIndices(slide);
       Reveal.slide(ix.h, ix.v, 1000);
       await new Promise(requestAnimationFrame);
-      const row = { slide: Number(slide.dataset.slideNumber) };
+      const row = { slide: slide.dataset.slideNumber + (slide.dataset.continued ? ' (continued ' + slide.dataset.continued + ')' : '') };
       const low = (key, px) => { if (px > 0 && !(row[key] <= px)) row[key] = Math.round(px * 10) / 10; };
       const shown = (el) => {
         const stacked = el.closest('.stack-item');
-        return el.getClientRects().length > 0 &&
+        // folded code (a closed <details>) keeps its boxes in Chromium but does not show
+        return el.getClientRects().length > 0 && !el.closest('details:not([open])') &&
           (!stacked || getComputedStyle(stacked).opacity !== '0');
       };
       for (const svg of body.querySelectorAll('.output-chart > svg')) {
@@ -233,10 +244,43 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
           await offline(page);
           await page.goto(deckUrl(deck));
           await page.waitFor("document.documentElement.dataset.deckReady === 'true'");
+          // keys work at once, while the slides after the first ones are still being fitted
+          const before = await page.evaluate<string>("JSON.stringify(Reveal.getIndices())");
+          await press(page, "ArrowRight", "ArrowRight", 39);
+          const after = await page.evaluate<string>("JSON.stringify(Reveal.getIndices())");
+          assert.notEqual(after, before, "→ answers as soon as the deck is ready");
+          await page.waitFor("document.documentElement.dataset.deckFitted === 'true'");
+          const fitMs = await page.evaluate<string>("document.documentElement.dataset.fitMs");
 
           const total = await page.evaluate<number>("Reveal.getTotalSlides()");
-          assert.equal(total, expectedSlides(nb), "slides counted from the notebook's metadata");
-          assert.equal(total, deck.slideCount);
+          const split = await page.evaluate<{ continued: number; misplaced: string[] }>(`(() => {
+            const misplaced = [];
+            const all = [...document.querySelectorAll('.reveal .slides section.continued')];
+            for (const c of all) {
+              const prev = c.previousElementSibling;
+              const n = c.dataset.slideNumber;
+              if (!prev || prev.tagName !== 'SECTION' || prev.dataset.slideNumber !== n ||
+                  prev.querySelector('section') || c.querySelector('aside.notes:not(.fragment aside)')) {
+                misplaced.push(n);
+              }
+            }
+            return { continued: all.length, misplaced };
+          })()`);
+          assert.deepEqual(
+            split.misplaced,
+            [],
+            "a continuation slide follows its slide, in its stack, and leaves the notes to it",
+          );
+          assert.equal(
+            total,
+            expectedSlides(nb) + split.continued,
+            "slides counted from the notebook's metadata, plus the continuation slides",
+          );
+          assert.equal(total, deck.slideCount + split.continued);
+          console.log(
+            `  ${basename(deck.deckPath)}: ${total} slides (${split.continued} continued), ` +
+              `fitted in ${fitMs} ms`,
+          );
 
           const walked = await walkRight(page);
           assert.equal(
@@ -250,19 +294,25 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
           );
           assert.deepEqual(walked, order, "→ visits the slides in the deck's order");
 
-          // Report (not yet fail) text below READABLE_PX.
+          // Chart, table and code text below READABLE_PX fails the deck.
           const small = (await smallestText(page)).map((row) => {
             const parts = (["chart", "table", "code"] as const)
               .filter((k) => row[k] !== undefined && row[k]! < READABLE_PX)
               .map((k) => `${k} ${row[k]!.toFixed(1)}`);
             return parts.length > 0 ? `${row.slide} (${parts.join(", ")})` : "";
           }).filter((s) => s);
-          if (small.length > 0) {
-            console.log(
-              `  ${basename(deck.deckPath)}: text below ${READABLE_PX} px on slide${
-                small.length === 1 ? "" : "s"
-              } ${small.join(", ")}`,
-            );
+          assert.deepEqual(
+            small,
+            [],
+            `chart, table and code text at least ${READABLE_PX} px of the 1280×720 slide ` +
+              `(slide: text px)`,
+          );
+          const scaled = await page.evaluate<string[]>(
+            `[...document.querySelectorAll('.slide-body[data-zoom]')].map((b) =>
+              b.parentElement.dataset.slideNumber + ' (' + Math.round(100 * b.dataset.zoom) + ' %)')`,
+          );
+          if (scaled.length > 0) {
+            console.log(`  ${basename(deck.deckPath)}: scaled down to fit: ${scaled.join(", ")}`);
           }
 
           const charts = await page.evaluate<number>(
@@ -306,7 +356,7 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
           // not shown yet: at its first step a chart may be as large as, or larger than, at its
           // last.
           const steps = await page.evaluate<
-            { slide: number; hiddenRoom: number; first: number; last: number }[]
+            { slide: string; hiddenRoom: number; first: number; last: number }[]
           >(`(async () => {
             const out = [];
             for (const slide of Reveal.getSlides()) {
@@ -321,7 +371,7 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
               Reveal.slide(ix.h, ix.v, 1000);
               await new Promise(requestAnimationFrame);
               const last = Number(body.dataset.chartMax ?? 10000);
-              out.push({ slide: Number(slide.dataset.slideNumber), hiddenRoom, first, last });
+              out.push({ slide: slide.dataset.slideNumber, hiddenRoom, first, last });
             }
             return out;
           })()`);
@@ -399,7 +449,7 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
         try {
           await offline(page);
           await page.goto(deckUrl(withCharts!));
-          await page.waitFor("document.documentElement.dataset.deckReady === 'true'");
+          await page.waitFor("document.documentElement.dataset.deckFitted === 'true'");
           await new Promise((r) => setTimeout(r, 200));
           const blank = pixelStats(await decodePng(await page.screenshot()), {
             x: 0,
@@ -435,6 +485,79 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
       },
     );
 
+    await t.step(
+      "a click on a chart shows it enlarged; Escape closes it, → closes it and moves on",
+      async () => {
+        assert.ok(withCharts, "at least one lesson shows a chart");
+        const page = await browser.newPage({ width: 1280, height: 720 });
+        const seen = watch(page, sameFile(withCharts!));
+        try {
+          await offline(page);
+          await page.goto(deckUrl(withCharts!));
+          await page.waitFor("document.documentElement.dataset.deckFitted === 'true'");
+          const at = await page.evaluate<{ x: number; y: number }>(
+            `(async () => {
+            const slide = Reveal.getSlides().find((s) =>
+              s.querySelector('.slide-body > .cell .output-chart.zoomable > svg'));
+            const ix = Reveal.getIndices(slide);
+            Reveal.slide(ix.h, ix.v, -1);
+            await new Promise((r) => setTimeout(r, 300));
+            const r = slide.querySelector('.output-chart.zoomable').getBoundingClientRect();
+            return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+          })()`,
+          );
+          const click = async () => {
+            for (const type of ["mousePressed", "mouseReleased"]) {
+              await page.send("Input.dispatchMouseEvent", {
+                type,
+                x: at.x,
+                y: at.y,
+                button: "left",
+                clickCount: 1,
+              });
+            }
+          };
+          const overlay = () =>
+            page.evaluate<{ open: boolean; w: number; h: number }>(`(() => {
+            const o = document.querySelector('.deck-zoom');
+            const svg = o && !o.hidden ? o.querySelector('svg') : null;
+            const r = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
+            return { open: Boolean(o && !o.hidden), w: r.width, h: r.height };
+          })()`);
+          await click();
+          let state = await overlay();
+          assert.ok(state.open, "a click on a chart opens the enlarged view");
+          assert.ok(
+            state.w >= 0.9 * 1280 || state.h >= 0.9 * 720,
+            `the enlarged chart fills the window: ${state.w}×${state.h}`,
+          );
+          await press(page, "Escape", "Escape", 27);
+          state = await overlay();
+          assert.ok(!state.open, "Escape closes the enlarged view");
+          assert.equal(
+            await page.evaluate<boolean>("Reveal.isOverview()"),
+            false,
+            "Escape that closes the enlarged view does not open the overview",
+          );
+          const focused = await page.evaluate<boolean>(
+            "document.activeElement?.classList.contains('zoomable') ?? false",
+          );
+          assert.ok(focused, "focus goes back to the chart");
+          await press(page, "Enter", "Enter", 13);
+          assert.ok((await overlay()).open, "Enter on the focused chart opens it");
+          const indices = "JSON.stringify(Reveal.getIndices())";
+          const before = await page.evaluate<string>(indices);
+          await press(page, "ArrowRight", "ArrowRight", 39);
+          assert.ok(!(await overlay()).open, "→ closes the enlarged view");
+          assert.notEqual(await page.evaluate<string>(indices), before, "→ still moves on");
+          assert.deepEqual(seen.problems, []);
+        } finally {
+          seen.stop();
+          await page.close();
+        }
+      },
+    );
+
     const withNotes = built.decks.find((d) =>
       Deno.readTextFileSync(d.deckPath).includes('<aside class="notes">')
     );
@@ -448,7 +571,7 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
           try {
             await offline(page);
             await page.goto(deckUrl(withNotes));
-            await page.waitFor("document.documentElement.dataset.deckReady === 'true'");
+            await page.waitFor("document.documentElement.dataset.deckFitted === 'true'");
             const notes = await page.evaluate<string>(`(() => {
             const slide = Reveal.getSlides().find((s) => s.querySelector(':scope > aside.notes'));
             const ix = Reveal.getIndices(slide);
@@ -503,6 +626,7 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
         const deck = withCharts ?? built.decks[0];
         const page = await browser.newPage();
         let laidOut: number;
+        let continued: number;
         try {
           await page.goto(deckUrl(deck, "?print-pdf"));
           await page.waitFor("document.documentElement.dataset.pdfReady === 'true'");
@@ -522,6 +646,14 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
           return out.slice(0, 5);
         })()`);
           assert.deepEqual(strays, [], "each printed page's charts use their own clip paths");
+          continued = await page.evaluate<number>(
+            "document.querySelectorAll('.reveal .slides section.continued').length",
+          );
+          assert.equal(
+            await page.evaluate<number>("document.querySelectorAll('.pdf-page .deck-zoom').length"),
+            0,
+            "the handout has no enlarged view",
+          );
           const hiddenSteps = await page.evaluate<number>(`[...document.querySelectorAll(
           '.pdf-page .slide-body > .fragment')].filter((f) => getComputedStyle(f).opacity === '0').length`);
           assert.equal(hiddenSteps, 0, "every step of a slide is shown in the handout");
@@ -543,16 +675,16 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
         const pdf = await Deno.readFile(result.pdfPath!);
         assert.equal(new TextDecoder().decode(pdf.subarray(0, 5)), "%PDF-");
         assert.equal(result.pages, laidOut, "a PDF page per page of the print view");
-        assert.equal(result.pages, deck.slideCount, "one page per slide, not per step");
+        const slides = deck.slideCount + continued!;
+        assert.equal(result.pages, slides, "one page per slide (continuations too), not per step");
         const html = await Deno.readTextFile(deck.deckPath);
         const withNotes = html.split(/<section[^>]*data-slide-number=/).slice(1)
           .filter((s) => s.split(/<\/section>/)[0].includes('<aside class="notes">')).length;
         // a long note may run onto a second page
         assert.ok(
-          result.notesPages! >= deck.slideCount + withNotes &&
-            result.notesPages! <= deck.slideCount + 2 * withNotes,
+          result.notesPages! >= slides + withNotes && result.notesPages! <= slides + 2 * withNotes,
           `the handout with notes adds a notes page after each of the ${withNotes} slides with ` +
-            `notes: ${result.notesPages} pages for ${deck.slideCount} slides`,
+            `notes: ${result.notesPages} pages for ${slides} slides`,
         );
       },
     );

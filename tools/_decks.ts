@@ -15,6 +15,7 @@ import { deckTitle, slidesWithoutNotes } from "./_deck_plan.ts";
 import { readNotebook } from "./_notebook.ts";
 import { escapeHtml, renderInlineMarkdown } from "./_markdown.ts";
 import { Browser, CHROMIUM_HINT, findChromium } from "./_chromium.ts";
+import { prepareSlideCharts } from "./_deck_charts.ts";
 
 /** A deck written by {@linkcode writeDeck}. */
 export interface DeckResult {
@@ -28,6 +29,12 @@ export interface DeckResult {
   warnings: string[];
   /** Horizontal slides without speaker notes (numbered as in the deck). */
   withoutNotes: number[];
+  /** Charts re-rendered for the slide (fonts of at least 18 px, panels filling the box). */
+  slideCharts: number;
+  /** Charts too large for a slide even with their panels at the smallest size (`cell N: title`). */
+  unfitCharts: string[];
+  /** What vega reported while re-rendering the charts (`cell N: title: warning`). */
+  chartWarnings: string[];
 }
 
 /** A path for messages: relative to the project when inside it. */
@@ -73,7 +80,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * @param options.outDir Where the deck goes. @default SLIDES_DIR
  * @param options.imageDir Where relative image paths in markdown are looked up.
  *   @default notebooks/
- * @returns The deck's path, title, slide and chart counts, and warnings.
+ * @param options.slideCharts Re-render the notebook's Vega-Lite charts for the slide first
+ *   (`prepareSlideCharts` of `_deck_charts.ts`: fonts of at least 18 px, panels filling the
+ *   slide), instead of showing the SVGs the notebook holds. @default true
+ * @returns The deck's path, title, slide and chart counts, warnings, and the charts that did not
+ *   fit the slide.
  * @throws NotebookFormatError for a malformed notebook.
  *
  * @example Export a tiny notebook
@@ -89,12 +100,15 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  */
 export async function writeDeck(
   notebook: string,
-  options: { outDir?: string; imageDir?: string } = {},
+  options: { outDir?: string; imageDir?: string; slideCharts?: boolean } = {},
 ): Promise<DeckResult> {
   const deckPath = deckPathFor(notebook, options.outDir);
   try {
     const nb = await readNotebook(notebook, displayPath(notebook));
-    const deck = renderDeck(nb, {
+    const charts = options.slideCharts === false
+      ? { notebook: nb, charts: 0, unfit: [], warnings: [] }
+      : await prepareSlideCharts(nb);
+    const deck = renderDeck(charts.notebook, {
       name: basename(notebook),
       assets: await loadDeckAssets(),
       imageDir: options.imageDir,
@@ -108,6 +122,9 @@ export async function writeDeck(
       chartCount: deck.chartCount,
       warnings: deck.warnings,
       withoutNotes: slidesWithoutNotes(nb),
+      slideCharts: charts.charts,
+      unfitCharts: charts.unfit,
+      chartWarnings: charts.warnings,
     };
   } catch (error) {
     await Deno.remove(deckPath).catch(() => {});
@@ -396,6 +413,10 @@ export async function buildDecks(
         } slides, ${String(deck.chartCount).padStart(2)} charts`,
       );
       for (const warning of deck.warnings) log(`     warning: ${warning}`);
+      for (const chart of deck.unfitCharts) {
+        log(`     note: a chart does not fit the slide even at its smallest: ${chart}`);
+      }
+      for (const warning of deck.chartWarnings) log(`     note: vega: ${warning}`);
       if (deck.withoutNotes.length > 0) {
         const n = deck.withoutNotes.length;
         log(

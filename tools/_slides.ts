@@ -46,6 +46,7 @@ import {
   SVG_MIME,
 } from "./_notebook.ts";
 import { base64, type DeckAssets } from "./_deck_assets.ts";
+import { tableHtml } from "./_deck_tables.ts";
 import { codeDisplay, countSlides, deckTitle, planDeck, type PlanSlide } from "./_deck_plan.ts";
 
 /** The course's name, shown on every title slide and on the index page. */
@@ -333,6 +334,11 @@ function _renderBundle(
   data: Record<string, unknown>,
 ): _Rendered | null {
   const plain = _terminalText(joinText(data["text/plain"] as string | string[] | undefined));
+  // a tableView chart shows as an HTML table (its text stays the slide's size), not its SVG
+  const table = tableHtml(data);
+  if (table !== undefined) {
+    return { html: table, visual: true };
+  }
   if (data[SVG_MIME] !== undefined) {
     const label = plain.trim() || "chart";
     const svg = _inlineSvg(joinText(data[SVG_MIME] as string | string[]), label);
