@@ -814,14 +814,12 @@ function actBackward(
     case "linear":
       return;
     case "relu":
-      for (let j = 0; j < n; j++) {
-        const y = F[a + j];
-        if (!(y > 0)) F[g + j] = y !== y ? NaN : F[g + j] * 0;
-      }
+      // selects, not branches: active units follow no pattern a branch predictor can learn
+      for (let j = 0; j < n; j++) F[g + j] = F[a + j] > 0 ? F[g + j] : 0;
       return;
     case "leakyRelu": {
       const alpha = act.alpha;
-      for (let j = 0; j < n; j++) if (!(F[a + j] > 0)) F[g + j] *= alpha;
+      for (let j = 0; j < n; j++) F[g + j] *= F[a + j] > 0 ? 1 : alpha;
       return;
     }
     case "sigmoid":
@@ -839,7 +837,7 @@ function actBackward(
     case "elu":
       for (let j = 0; j < n; j++) {
         const y = F[a + j];
-        if (!(y > 0)) F[g + j] *= y + 1;
+        F[g + j] *= y > 0 ? 1 : y + 1;
       }
       return;
     case "softmax":
