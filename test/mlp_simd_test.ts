@@ -194,16 +194,27 @@ Deno.test("gemm() matches the product in double precision for odd sizes, every l
   }
 });
 
+/**
+ * [batch, inputs, units] of a dense layer. 71 and 45: k loops with full passes, single
+ * steps (gemm) or vectors (gemmNT) and single values after them.
+ */
+const SHAPES = [
+  [32, 64, 64],
+  [32, 128, 128],
+  [256, 128, 128],
+  [33, 71, 45],
+  [32, 2, 64],
+  [32, 64, 1],
+  [32, 64, 3],
+  [32, 512, 512],
+];
+
 Deno.test("gemm() and gemmNT() match on the shapes of a training step, with and without accumulating", () => {
   const rng = makeRng(2);
   const [rows, transposed] = A_LAYOUTS;
   // [batch, in, out]
   for (
-    const [batch, inp, out] of [[32, 64, 64], [32, 128, 128], [256, 128, 128], [32, 2, 64], [
-      32,
-      64,
-      1,
-    ], [32, 512, 512]]
+    const [batch, inp, out] of SHAPES
   ) {
     for (const accumulate of [0, 1]) {
       for (const [what, kernels] of variants) {
