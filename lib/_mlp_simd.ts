@@ -247,7 +247,7 @@ function lanes(w: number): { ld: (o: number) => Code; st: (o: number) => Code } 
 const GEMM_ROWS = [6, 4, 2, 1], GEMM_WIDTHS = [8, 4, 2, 1];
 /**
  * Steps of the k loops of gemm (values of t) and gemmNT (vectors of 4 values of t) per pass:
- * 8 instead of 1 (gemm) and 2 (gemmNT) took the products from 21 to 25 GMAC/s.
+ * 8 instead of 1 (gemm) and 2 (gemmNT) took the products from 18–22 to 21–27 GMAC/s.
  */
 const UNROLL_T = 8;
 
@@ -541,12 +541,12 @@ interface Access {
 }
 
 /** Vectors per pass of the main loop of the elementwise kernels. */
-const UNROLL = 2;
+const ELEMENTWISE_UNROLL = 2;
 
 /**
  * A loop over `count` floats of the arrays at the pointers `ptrs` (parameters, advanced in
- * place): UNROLL vectors of four at a time, then four, then the last count mod 4 one at a time
- * in lane 0 of a vector.
+ * place): ELEMENTWISE_UNROLL vectors of four at a time, then four, then the last count mod 4
+ * one at a time in lane 0 of a vector.
  */
 function elementwise(f: Func, count: number, ptrs: number[], body: (io: Access) => Code): Code {
   const [end, vecEnd, blockEnd] = f.locals(I32, 3);
@@ -565,8 +565,8 @@ function elementwise(f: Func, count: number, ptrs: number[], body: (io: Access) 
   return [
     ...endOf(1, end),
     ...endOf(4, vecEnd),
-    ...endOf(4 * UNROLL, blockEnd),
-    ...pass(blockEnd, Array.from({ length: UNROLL }, (_, u) => vector(16 * u)), 16),
+    ...endOf(4 * ELEMENTWISE_UNROLL, blockEnd),
+    ...pass(blockEnd, Array.from({ length: ELEMENTWISE_UNROLL }, (_, u) => vector(16 * u)), 16),
     ...pass(vecEnd, [vector(0)], 16),
     ...pass(end, [{
       ld: (ptr) => asm`local.get ${ptr} v128.load32_zero 0`,
