@@ -251,6 +251,9 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
           assert.notEqual(after, before, "→ answers as soon as the deck is ready");
           await page.waitFor("document.documentElement.dataset.deckFitted === 'true'");
           const fitMs = await page.evaluate<string>("document.documentElement.dataset.fitMs");
+          // a step shows at once (no fade), so what the test reads after a frame is what shows
+          await page.evaluate(`document.head.append(Object.assign(document.createElement('style'),
+            { textContent: '.reveal .fragment { transition: none !important; }' }))`);
 
           const total = await page.evaluate<number>("Reveal.getTotalSlides()");
           const split = await page.evaluate<{ continued: number; misplaced: string[] }>(`(() => {

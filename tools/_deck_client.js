@@ -7,9 +7,10 @@
 //    slide (its SVG's own font sizes tell how far); an image not below MIN_IMAGE pixels high.
 //    A chart too narrow for that beside its code goes below the code, at the slide's width.
 // 2. A slide that still does not fit is SPLIT: its trailing visual outputs (charts, tables,
-//    images), the last one first, move onto a continuation slide inserted right after it (a
-//    vertical slide in the same stack, headed "<title> (continued)"; the speaker notes stay on
-//    the first). A chart that was a step carries its step along. Both slides are fitted again.
+//    images; a markdown table too), the last one first, move onto a continuation slide inserted
+//    right after it (a vertical slide in the same stack, headed "<title> (continued)"; the
+//    speaker notes stay on the first). A chart that was a step carries its step along. Both
+//    slides are fitted again.
 // 3. Only then, if the slide would still have to scale so far that its code would be smaller
 //    than READABLE_PX, its code blocks fold, longest first (a click unfolds them and fits the
 //    slide again); as a last resort the whole slide scales down (not below MIN_ZOOM; the
@@ -32,7 +33,7 @@
   /** Milliseconds of fitting before reveal.js starts, and per chunk after. */
   const FIRST_MS = 120;
   const CHUNK_MS = 30;
-  const UNITS = ".visuals, .visual-side, .output-table, .output-html";
+  const UNITS = ".visuals, .visual-side, .output-table, .output-html, .markdown-cell > table";
   const root = document.documentElement;
 
   /** Whether the deck is opened as its print view (?print-pdf): every step is shown there. */
@@ -347,7 +348,9 @@
     const step = unit.closest(".slide-body > .fragment");
     const cell = unit.closest(".cell");
     const wrapper = document.createElement("div");
-    wrapper.className = "cell code-cell outputs-only";
+    wrapper.className = cell && cell.matches(".markdown-cell")
+      ? "cell markdown-cell"
+      : "cell code-cell outputs-only";
     if (cell && cell.dataset.cell) wrapper.dataset.cell = cell.dataset.cell;
     if (unit.matches(".visual-side")) {
       unit.classList.remove("visual-side");

@@ -223,7 +223,8 @@ ${rows}
 step or slide (every slide in order, the vertical ones included), <kbd>←</kbd> back,
 <kbd>S</kbd> speaker view (notes, timer, next slide),
 <kbd>F</kbd> full screen, <kbd>Esc</kbd> overview. Click "code" on a slide to unfold
-folded code.</p>
+folded code; click a chart, table or image to see it enlarged (a click or <kbd>Esc</kbd> closes
+it).</p>
 </div>
 </main>
 </body>

@@ -12,15 +12,17 @@
  * honoured: `remove-cell`, `remove-input` and `remove-output` leave things out, `hide-input`
  * and `hide-output` fold them (a click unfolds them). The code of check cells (`lib.check`) is
  * folded too: their ✓ lines stay on the slide, as a compact list of claims (a check's detail in
- * parentheses smaller). On a slide that would have to shrink below 75 %
- * to fit, the deck's script folds code blocks as well, longest first.
+ * parentheses smaller). Code that scaling a crowded slide would make smaller than 16 px is
+ * folded by the deck's script, longest first.
  *
  * A title slide made from the notebook's first heading comes first. Markdown and math are
  * rendered to HTML here (KaTeX); code is highlighted; a chart is shown from the SVG in its
  * output bundle; several charts from one cell share one place on the slide and appear one after
  * the other; progress bars show their final state only; ANSI colour codes are removed; very
- * long text outputs are cut in the middle. When a slide holds more than fits 1280×720, the
- * deck first shrinks its charts and then scales the slide down (see `_deck_client.js`).
+ * long text outputs are cut in the middle; a `lib.tableView` chart shows as an HTML table
+ * (`_deck_tables.ts`). When a slide holds more than fits 1280×720, the deck shrinks its charts
+ * while their text stays at least 16 px, then moves its last charts, tables and images to
+ * continuation slides, and scales a slide down only as a last resort (see `_deck_client.js`).
  *
  * This file makes the HTML. Which cell goes on which slide, and how a code cell is shown, is
  * decided in `_deck_plan.ts`; what is inlined is loaded by `_deck_assets.ts`; notebooks are
