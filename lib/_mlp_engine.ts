@@ -11,8 +11,9 @@
  * weight tensor; here a step is a few dozen kernel calls on memory that stays put.
  *
  * The step computes what `_fast_dense.ts` (`forward`, `outputGrad`, `backward`) and the flat
- * updater of `_optimizers.ts` compute, in float32: same dropout masks (drawn with
- * `tf.randomUniform` from the same seeds, in the same order), batch statistics with biased
+ * updater of `_optimizers.ts` compute, in float32: same dropout masks (the numbers
+ * `tf.randomUniform` draws from the same seeds, in the same order, drawn in JavaScript by
+ * `_alea.ts`'s {@link fillUniform}), batch statistics with biased
  * variance, the same output gradients (clipping mask included), penalties, decoupled weight
  * decay, clipping by value and by global norm, learning-rate schedules and the flush of
  * weights below 1e-20.
@@ -31,6 +32,7 @@ import {
 } from "./_optimizers.ts";
 import type { ResolvedOptimizer } from "./optimizers.ts";
 import { type MlpSimd, mlpSimd } from "./_mlp_simd.ts";
+import { fillUniform } from "./_alea.ts";
 
 export type { MlpSimd } from "./_mlp_simd.ts";
 
@@ -146,8 +148,8 @@ export type KernelFactory = (memory: WebAssembly.Memory) => MlpSimd | undefined;
 /** The engine's switches, for tests and profiling. */
 export interface EngineSwitch {
   /**
-   * Whether `fit` trains fast-path models with the engine (when the optimizer is a named one
-   * and there is no `augment`); off, the tfjs fast path runs.
+   * Whether `fit` trains fast-path models with the engine (when the optimizer is a named
+   * one; with `augment`, on the batches the augmenter returns); off, the tfjs fast path runs.
    */
   enabled: boolean;
   /** The kernels engines are made with. @default mlpSimd (`_mlp_simd.ts`) */
@@ -201,15 +203,16 @@ const canRun = new WeakMap<KernelFactory, boolean>();
  * be allocated (then `fit` takes the tfjs fast path).
  *
  * @param plan The compiled model.
- * @param X The inputs, row by row [n, plan.inputDim].
- * @param y The targets, row by row [n, plan.outputDim].
+ * @param X The inputs, row by row [n, plan.inputDim]; undefined for an engine trained only
+ *   on batches it is handed ({@link MlpEngine.stepOn}: `fit` with `augment`).
+ * @param y The targets, row by row [n, plan.outputDim] (undefined with X).
  * @param settings Loss, optimizer, learning rate, largest batch, decay, clipping, kernels.
  * @returns The engine, or undefined.
  */
 export function createEngine(
   plan: Plan,
-  X: Float32Array,
-  y: Float32Array,
+  X: Float32Array | undefined,
+  y: Float32Array | undefined,
   settings: EngineSettings,
 ): MlpEngine | undefined {
   const factory = settings.kernels ?? engineSwitch.kernels;
@@ -274,13 +277,14 @@ interface Group {
 
 /**
  * Trains a compiled plan on data held in JavaScript: {@link MlpEngine.step} runs one
- * update on the rows it is given. The tf variables keep the values they had until
+ * update on the rows of its data it is given, {@link MlpEngine.stepOn} on a batch handed
+ * to it. The tf variables keep the values they had until
  * {@link MlpEngine.writeBack}; {@link MlpEngine.refresh} reads the ones changed since.
  */
 export class MlpEngine {
   readonly #plan: Plan;
-  readonly #X: Float32Array;
-  readonly #y: Float32Array;
+  readonly #X: Float32Array | undefined;
+  readonly #y: Float32Array | undefined;
   readonly #settings: EngineSettings;
   readonly #memory: WebAssembly.Memory;
   readonly #k: MlpSimd;
@@ -307,11 +311,17 @@ export class MlpEngine {
 
   /**
    * @param plan The compiled model.
-   * @param X The inputs, row by row [n, plan.inputDim].
-   * @param y The targets, row by row [n, plan.outputDim].
+   * @param X The inputs, row by row [n, plan.inputDim]; undefined for an engine trained
+   *   only on batches it is handed ({@link MlpEngine.stepOn}).
+   * @param y The targets, row by row [n, plan.outputDim] (undefined with X).
    * @param settings Loss, optimizer, learning rate, largest batch, decay, clipping.
    */
-  constructor(plan: Plan, X: Float32Array, y: Float32Array, settings: EngineSettings) {
+  constructor(
+    plan: Plan,
+    X: Float32Array | undefined,
+    y: Float32Array | undefined,
+    settings: EngineSettings,
+  ) {
     this.#plan = plan;
     this.#X = X;
     this.#y = y;
@@ -491,11 +501,15 @@ export class MlpEngine {
     size: number,
     nextSeed: () => number,
   ): number | undefined {
-    const F = this.#view(), k = this.#k;
+    const X = this.#X, y = this.#y;
+    if (X === undefined || y === undefined) {
+      throw new Error("this engine has no data of its own: train it with stepOn");
+    }
+    this.#checkSize(size);
+    const F = this.#view();
     const B = size, d = this.#inputDim, K = this.#outputDim;
     const mark = phaseClock(engineSwitch.profile);
-    // gather the batch
-    const X = this.#X, y = this.#y, yb = this.#yb, xb = this.#xb;
+    const yb = this.#yb, xb = this.#xb;
     for (let r = 0; r < B; r++) {
       const row = order ? order[start + r] : start + r;
       const xo = row * d, bo = xb + r * d;
@@ -504,6 +518,53 @@ export class MlpEngine {
       for (let j = 0; j < K; j++) yb[co + j] = y[yo + j];
     }
     mark("gather");
+    return this.#train(F, B, nextSeed, mark);
+  }
+
+  /**
+   * One update on the batch given: inputs `X` [size, inputDim] and targets `y`
+   * [size, outputDim], row by row (an augmented batch, say). As {@link MlpEngine.step}
+   * otherwise.
+   *
+   * @returns The weight penalty l1·Σ|w| + l2·Σw² before the update, undefined without one.
+   * @throws {RangeError} When size is not in [1, maxBatch] or X or y does not hold size rows.
+   */
+  stepOn(
+    X: Float32Array,
+    y: Float32Array,
+    size: number,
+    nextSeed: () => number,
+  ): number | undefined {
+    this.#checkSize(size);
+    const d = this.#inputDim, K = this.#outputDim;
+    if (X.length !== size * d || y.length !== size * K) {
+      throw new RangeError(
+        `X and y must hold ${size} rows of ${d} and ${K} numbers, got ${X.length} and ${y.length} numbers`,
+      );
+    }
+    const F = this.#view();
+    const mark = phaseClock(engineSwitch.profile);
+    F.set(X, this.#xb);
+    this.#yb.set(y);
+    mark("gather");
+    return this.#train(F, size, nextSeed, mark);
+  }
+
+  #checkSize(size: number): void {
+    const max = this.#settings.maxBatch;
+    if (!Number.isInteger(size) || size < 1 || size > max) {
+      throw new RangeError(`size must be an integer in [1, ${max}], got ${size}`);
+    }
+  }
+
+  /** Forward, output gradient, backward and update on the batch in place (B rows). */
+  #train(
+    F: Float32Array,
+    B: number,
+    nextSeed: () => number,
+    mark: (name: string) => void,
+  ): number | undefined {
+    const k = this.#k, xb = this.#xb;
     // forward
     let inp = xb;
     for (const e of this.#steps) {
@@ -545,17 +606,17 @@ export class MlpEngine {
       } else if (e.kind === "act") {
         actForward(F, e.act, inp, e.out, B, e.outDim);
       } else if (e.kind === "dropout") {
-        const keep = e.keep;
+        // tf.randomUniform's numbers for the seed, drawn into the mask buffer, then
+        // ⌊u + keep⌋ / keep in float32 as tfjs's dropout computes it
+        const keep = e.keep, mo = e.mask;
         mark("forward");
-        const u = tf.randomUniform([B, e.outDim], 0, 1, "float32", nextSeed());
-        const ud = u.dataSync() as Float32Array;
-        u.dispose();
-        mark("dropout masks");
+        fillUniform(F, nextSeed(), mo, n);
         for (let j = 0; j < n; j++) {
-          const mask = Math.fround(Math.floor(Math.fround(ud[j] + keep)) / keep);
-          F[e.mask + j] = mask;
+          const mask = Math.fround(Math.floor(Math.fround(F[mo + j] + keep)) / keep);
+          F[mo + j] = mask;
           F[e.out + j] = F[inp + j] * mask;
         }
+        mark("dropout masks");
       } else {
         bnForward(F, e, inp, B);
       }

@@ -188,6 +188,10 @@ export interface FitOptions {
    * model trained on — `loss` is the loss the optimizer minimized, `acc` counts a hit when
    * the predicted class is the target's: argmax of the target row (categorical), target >
    * 0.5 (binary). The augmented targets are not checked for labels the loss expects.
+   * An augmenter that returns its batch unchanged trains exactly as no augmenter. Where the
+   * step runs in tfjs (a `cnn`, a `tf.Optimizer`, the generic path) the augmented batch
+   * stays in tfjs and adds no read-back; a Dense stack with a named optimizer trains outside
+   * tfjs, on the augmented X and y, read back once per batch (and not on X read up front).
    * @default undefined
    */
   augment?: BatchAugmenter;
@@ -278,9 +282,10 @@ function augmentSeed(seed: number): number {
  * For Sequential stacks of Dense, Activation, LeakyReLU, Dropout and BatchNormalization
  * layers (with L1/L2 weight regularizers), `fit` uses hand-written backpropagation, and a
  * named optimizer updates all weights in one loop: several times faster than `model.fit`
- * on the wasm backend (see `deno task bench`). With a named optimizer and no `augment`, the
- * whole step runs outside tfjs, on WebAssembly SIMD kernels over one memory that holds the
- * weights, gradients, optimizer state and activations; the model's variables get the
+ * on the wasm backend (see `deno task bench`). With a named optimizer, the whole step runs
+ * outside tfjs, on WebAssembly SIMD kernels over one memory that holds the weights,
+ * gradients, optimizer state and activations (with `augment`, on the batch the augmenter
+ * returns, read back from tfjs once per batch); the model's variables get the
  * weights at the end of every epoch (before validation) and before every callback.
  * Other models — a `cnn` with its images X [examples, height, width, channels] among them —
  * train through tfjs autodiff (`history.path` says which ran). Both follow the
@@ -375,16 +380,17 @@ export async function fit(
   const decay: Decay | undefined = settings.weightDecay > 0
     ? { weightDecay: settings.weightDecay, decayed: kernelFlags(model, params) }
     : undefined;
-  // The engine runs the fast path's whole step in WebAssembly memory, without tfjs ops.
+  // The engine runs the fast path's whole step in WebAssembly memory, without tfjs ops. With
+  // augment it trains on the batches the augmenter returns and needs no data of its own.
   const optimizer = settings.optimizer;
   let engine: MlpEngine | undefined;
   let updater: Updater | undefined;
   try {
-    engine = plan && !isTfOptimizer(optimizer) && !settings.augment && engineSwitch.enabled
+    engine = plan && !isTfOptimizer(optimizer) && engineSwitch.enabled
       ? createEngine(
         plan,
-        train.X.dataSync() as Float32Array,
-        Float32Array.from(train.yData),
+        settings.augment ? undefined : train.X.dataSync() as Float32Array,
+        settings.augment ? undefined : Float32Array.from(train.yData),
         {
           loss,
           optimizer,
@@ -503,8 +509,10 @@ export async function fit(
       const preds: tf.Tensor2D[] = [];
       // With augment: the targets each batch trained on, row for row with `preds`.
       const targets: tf.Tensor2D[] = [];
-      // With the engine: the predictions, copied row by row as the batches run.
+      // With the engine: the predictions, copied row by row as the batches run, and with
+      // augment the targets they trained on.
       const engineRows = engine ? new Float32Array(n * k) : undefined;
+      const engineTargets = engine && augment ? new Float32Array(n * k) : undefined;
       let seenRows = 0;
       let penaltySum = 0;
       try {
@@ -515,8 +523,27 @@ export async function fit(
           const rows = order?.slice(start, start + size);
           let p: tf.Tensor2D | undefined, penalty: number | undefined;
           let yUsed: tf.Tensor2D | undefined;
+          // With the engine and augment: the augmented batch's targets, row by row.
+          let yAug: Float32Array | undefined;
           if (engine) {
-            penalty = engine.step(order, start, size, nextSeed);
+            if (augment && augmentRng) {
+              // The augmenter gets the batch as tensors, as on the tfjs path; the engine
+              // trains on what it returns, read back once (X and y).
+              let xAug: Float32Array | undefined;
+              tf.tidy(() => {
+                const idx = rows === undefined ? undefined : tf.tensor1d(rows, "int32");
+                const [xb, yb] = idx === undefined
+                  ? [train.X, train.y]
+                  : [tf.gather(train.X, idx), tf.gather(train.y, idx)];
+                const a = augmentBatch(augment, xb, yb, augmentRng.int(2147483647));
+                xAug = a.X.dataSync() as Float32Array;
+                yAug = a.y.dataSync() as Float32Array;
+              });
+              penalty = engine.stepOn(xAug!, yAug!, size, nextSeed);
+              engineTargets!.set(yAug!, start * k);
+            } else {
+              penalty = engine.step(order, start, size, nextSeed);
+            }
             engineRows!.set(engine.output(size), start * k);
             seenRows = start + size;
           } else {
@@ -544,7 +571,7 @@ export async function fit(
           penaltySum += (penalty ?? 0) * size;
           if (recordBatches) {
             const { lossSum } = engine
-              ? scoreRows(loss, engine.output(size), yTrain, k, rows)
+              ? scoreRows(loss, engine.output(size), yAug ?? yTrain, k, yAug ? undefined : rows)
               : yUsed
               ? scoreRows(loss, p!.dataSync(), yUsed.dataSync(), k)
               : scoreRows(loss, p!.dataSync(), yTrain, k, rows);
@@ -562,9 +589,15 @@ export async function fit(
         // same transfer (each row: k predictions, then k targets). The engine's are at hand;
         // its weights go to the model before validation uses it.
         let pData: ArrayLike<number>;
+        // With augment: the predictions and the targets they are scored against.
+        let pa: Float32Array | undefined, ya: Float32Array | undefined;
         if (engine) {
           engine.writeBack();
           pData = engineRows!.subarray(0, seenRows * k);
+          if (engineTargets) {
+            pa = pData as Float32Array;
+            ya = engineTargets.subarray(0, seenRows * k);
+          }
         } else {
           const P = augment
             ? tf.tidy(() => tf.concat([tf.concat(preds), tf.concat(targets)], 1))
@@ -576,17 +609,20 @@ export async function fit(
           } finally {
             if (P !== preds[0]) P.dispose();
           }
+          if (augment) {
+            const rows = pData.length / (2 * k);
+            const both = pData as Float32Array;
+            pa = new Float32Array(rows * k);
+            ya = new Float32Array(rows * k);
+            for (let r = 0; r < rows; r++) {
+              pa.set(both.subarray(2 * k * r, 2 * k * r + k), k * r);
+              ya.set(both.subarray(2 * k * r + k, 2 * k * (r + 1)), k * r);
+            }
+            pData = pa;
+          }
         }
         let scored: { lossSum: number; hits: number };
-        if (augment) {
-          const rows = pData.length / (2 * k);
-          const both = pData as Float32Array;
-          const pa = new Float32Array(rows * k), ya = new Float32Array(rows * k);
-          for (let r = 0; r < rows; r++) {
-            pa.set(both.subarray(2 * k * r, 2 * k * r + k), k * r);
-            ya.set(both.subarray(2 * k * r + k, 2 * k * (r + 1)), k * r);
-          }
-          pData = pa;
+        if (pa && ya) {
           scored = scoreRows(loss, pa, ya, k);
           if (loss === "binaryCrossentropy") {
             scored.hits = scoreRows(loss, pa, ya.map((v) => v > 0.5 ? 1 : 0), k).hits;

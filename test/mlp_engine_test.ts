@@ -177,6 +177,20 @@ Deno.test("the engine trains as the tfjs fast path does", async (t) => {
       batchSize: 32,
     }));
   });
+  await t.step("augment with noise and soft targets, dropout and recorded batches", async () => {
+    // Gaussian noise on X and smoothed targets, both from the batch's seed.
+    const augment: FitOptions["augment"] = ({ X, y }, seed) => ({
+      X: tf.add(X, tf.randomNormal(X.shape, 0, 0.1, "float32", seed)),
+      y: tf.add(tf.mul(y, 0.8), 0.1),
+    });
+    await sameAsFastPath(2, { hidden: [16, 16], dropout: 0.2 }, moons, () => ({
+      epochs: 3,
+      batchSize: 32,
+      augment,
+      recordBatches: true,
+      validationData: moons,
+    }));
+  });
   await t.step("decoupled weight decay", async () => {
     await sameAsFastPath(2, { hidden: [16] }, moons, () => ({
       epochs: 3,

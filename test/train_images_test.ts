@@ -134,14 +134,20 @@ Deno.test("fit() with a CNN and augment leaves no tensors behind (validation dat
   assert.equal(tf.memory().numTensors, before);
 });
 
-Deno.test("augment adds no read-backs: fit reads tensors back as often with it as without", async () => {
+/**
+ * Read-backs (dataSync, data, arraySync, array, bufferSync, buffer) that augment adds: none
+ * where the step runs in tfjs (the CNN); on the engine (the MLP), the augmented X and y of
+ * every step, and X is no longer read up front.
+ */
+Deno.test("augment adds no read-backs on the tfjs path, and exactly the augmented X and y of every step on the engine", async () => {
   const proto = tf.Tensor.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
   const names = ["dataSync", "data", "arraySync", "array", "bufferSync", "buffer"];
   const originals = names.map((n) => proto[n]);
-  let reads = 0;
+  // every read, as the shape of the tensor read
+  let reads: string[] = [];
   names.forEach((n, i) => {
-    proto[n] = function (this: unknown, ...a: unknown[]) {
-      reads++;
+    proto[n] = function (this: tf.Tensor, ...a: unknown[]) {
+      reads.push(this.shape.join("×"));
       return originals[i].apply(this, a);
     };
   });
@@ -151,18 +157,46 @@ Deno.test("augment adds no read-backs: fit reads tensors back as often with it a
     data: TensorData,
     augment: BatchAugmenter | undefined,
   ) => {
-    reads = 0;
-    await run(build, data, { epochs: 2, batchSize: 16, seed: 4, augment, validationData: data });
-    return reads;
+    reads = [];
+    const r = await run(build, data, {
+      epochs: 2,
+      batchSize: 16,
+      seed: 4,
+      augment,
+      validationData: data,
+    });
+    return { reads: reads.toSorted(), path: r.path };
+  };
+  /** How many times each shape was read. */
+  const tally = (shapes: string[]) => {
+    const m = new Map<string, number>();
+    for (const s of shapes) m.set(s, (m.get(s) ?? 0) + 1);
+    return m;
   };
   const shift: BatchAugmenter = ({ X, y }) => ({ X: tf.add(X, 0.1), y: tf.mul(y, 0.9) });
   try {
     const convNet = () => cnn([8, 8, 1], { ...SMALL, seed: 3 });
-    assert.equal(await count(convNet, train, flip), await count(convNet, train, undefined));
-    assert.equal(await count(convNet, train, shift), await count(convNet, train, undefined));
+    const conv = await count(convNet, train, undefined);
+    assert.equal(conv.path, "generic");
+    assert.ok(conv.reads.length > 0);
+    // (the epoch's predictions are read with the targets beside them, in the same read)
+    assert.equal((await count(convNet, train, flip)).reads.length, conv.reads.length);
+    assert.equal((await count(convNet, train, shift)).reads.length, conv.reads.length);
+
     const dense = () =>
       mlp(64, { hidden: [8], outputUnits: 2, outputActivation: "softmax", seed: 3 });
-    assert.equal(await count(dense, flat, shift), await count(dense, flat, undefined));
+    const plain = await count(dense, flat, undefined);
+    const augmented = await count(dense, flat, shift);
+    assert.equal(augmented.path, "fast");
+    // 64 examples in batches of 16 for 2 epochs: 8 steps, each reading X [16, 64] and
+    // y [16, 2]; without augment the engine reads X [64, 64] once instead.
+    const want = tally(plain.reads);
+    want.set("64×64", want.get("64×64")! - 1);
+    want.set("16×64", (want.get("16×64") ?? 0) + 8);
+    want.set("16×2", (want.get("16×2") ?? 0) + 8);
+    for (const [shape, times] of [...want]) if (times === 0) want.delete(shape);
+    assert.deepEqual(tally(augmented.reads), want);
+    assert.equal(augmented.reads.length, plain.reads.length + 2 * 8 - 1);
   } finally {
     names.forEach((n, i) => proto[n] = originals[i]);
     flat.X.dispose();
