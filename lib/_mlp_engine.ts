@@ -13,7 +13,7 @@
  * The step computes what `_fast_dense.ts` (`forward`, `outputGrad`, `backward`) and the flat
  * updater of `_optimizers.ts` compute, in float32: same dropout masks (the numbers
  * `tf.randomUniform` draws from the same seeds, in the same order, drawn in JavaScript by
- * `_alea.ts`'s {@link fillUniform}), batch statistics with biased
+ * `_alea.ts`'s {@link fillDropoutMask}), batch statistics with biased
  * variance, the same output gradients (clipping mask included), penalties, decoupled weight
  * decay, clipping by value and by global norm, learning-rate schedules and the flush of
  * weights below 1e-20.
@@ -32,7 +32,7 @@ import {
 } from "./_optimizers.ts";
 import type { ResolvedOptimizer } from "./optimizers.ts";
 import { type MlpSimd, mlpSimd } from "./_mlp_simd.ts";
-import { fillUniform } from "./_alea.ts";
+import { fillDropoutMask } from "./_alea.ts";
 
 export type { MlpSimd } from "./_mlp_simd.ts";
 
@@ -606,16 +606,9 @@ export class MlpEngine {
       } else if (e.kind === "act") {
         actForward(F, e.act, inp, e.out, B, e.outDim);
       } else if (e.kind === "dropout") {
-        // tf.randomUniform's numbers for the seed, drawn into the mask buffer, then
-        // ⌊u + keep⌋ / keep in float32 as tfjs's dropout computes it
-        const keep = e.keep, mo = e.mask;
+        // the mask tfjs's dropout makes from tf.randomUniform's numbers for the seed
         mark("forward");
-        fillUniform(F, nextSeed(), mo, n);
-        for (let j = 0; j < n; j++) {
-          const mask = Math.fround(Math.floor(Math.fround(F[mo + j] + keep)) / keep);
-          F[mo + j] = mask;
-          F[e.out + j] = F[inp + j] * mask;
-        }
+        fillDropoutMask(F, nextSeed(), n, e.keep, e.mask, inp, e.out);
         mark("dropout masks");
       } else {
         bnForward(F, e, inp, B);

@@ -1,10 +1,11 @@
 /**
  * The Alea generator of `_alea.ts` draws the numbers tfjs's seeded `tf.randomUniform` draws,
- * bit for bit, and the engine's dropout masks made from it train as the tfjs fast path does.
+ * bit for bit, its dropout masks are tfjs dropout's, and the engine's dropout made from them
+ * trains as the tfjs fast path does.
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { alea, fillUniform } from "../lib/_alea.ts";
+import { alea, fillDropoutMask, fillUniform } from "../lib/_alea.ts";
 import { initBackend } from "../lib/backend.ts";
 import { toTensors } from "../lib/datasets.ts";
 import { engineSwitch } from "../lib/_mlp_engine.ts";
@@ -84,6 +85,53 @@ Deno.test("fillUniform's range must lie inside the array", () => {
   );
   assert.throws(() => fillUniform(out, 1, -1, 1), /got start -1, count 1/);
   assert.throws(() => fillUniform(out, 1, 0, 1.5), /got start 0, count 1\.5/);
+});
+
+Deno.test("fillDropoutMask makes tfjs dropout's mask from tf.randomUniform's numbers, bit for bit", () => {
+  const rng = makeRng(5);
+  for (const [count, rate] of [[1, 0.5], [37, 0.1], [4096, 0.3], [1000, 0.9], [64, 0]]) {
+    const seed = rng.int(2 ** 31);
+    const keep = Math.fround(1 - rate);
+    const u = tfUniform([count], 0, 1, seed);
+    const input = Float32Array.from({ length: count }, () => rng.normal());
+    // tfjs's dropout: x · ⌊u + keep⌋ / keep, every op in float32
+    const mask = tf.tidy(() => tf.div(tf.floor(tf.add(tf.tensor1d(u), keep)), keep));
+    const masked = tf.mul(tf.tensor1d(input), mask);
+    const want = { mask: mask.dataSync() as Float32Array, out: masked.dataSync() as Float32Array };
+    tf.dispose([mask, masked]);
+    // mask at 0, input at count, output at 2·count
+    const F = new Float32Array(3 * count);
+    F.set(input, count);
+    fillDropoutMask(F, seed, count, keep, 0, count, 2 * count);
+    assert.deepEqual(bits(F.subarray(0, count)), bits(want.mask), `mask, rate ${rate}`);
+    assert.deepEqual(bits(F.subarray(count, 2 * count)), bits(input), "the input is kept");
+    assert.deepEqual(bits(F.subarray(2 * count)), bits(want.out), `output, rate ${rate}`);
+    if (rate > 0 && count > 100) {
+      const dropped = want.mask.filter((m) => m === 0).length / count;
+      assert.ok(Math.abs(dropped - rate) < 0.06, `dropped ${dropped} at rate ${rate}`);
+    }
+    // in place: the output over the input
+    F.fill(0, 0, count);
+    F.set(input, count);
+    fillDropoutMask(F, seed, count, keep, 0, count, count);
+    assert.deepEqual(bits(F.subarray(count, 2 * count)), bits(want.out), "in place");
+  }
+});
+
+Deno.test("fillDropoutMask's ranges must lie inside F and keep must be a probability", () => {
+  const F = new Float32Array(8);
+  assert.throws(
+    () => fillDropoutMask(F, 1, 4, 0.5, 0, 2, 5),
+    new RangeError(
+      "outAt and count must name a range inside F (length 8), got outAt 5, count 4",
+    ),
+  );
+  assert.throws(() => fillDropoutMask(F, 1, 2, 0.5, -1, 2, 4), /got maskAt -1, count 2/);
+  assert.throws(
+    () => fillDropoutMask(F, 1, 2, 0, 0, 2, 4),
+    new RangeError("keep must be a probability in (0, 1], got 0"),
+  );
+  assert.throws(() => fillDropoutMask(F, 1, 2, NaN, 0, 2, 4), /got NaN/);
 });
 
 Deno.test("the engine's dropout trains as the tfjs fast path's (masks from tf.randomUniform)", async () => {
