@@ -539,7 +539,9 @@ export class MlpEngine {
     const d = this.#inputDim, K = this.#outputDim;
     if (X.length !== size * d || y.length !== size * K) {
       throw new RangeError(
-        `X and y must hold ${size} rows of ${d} and ${K} numbers, got ${X.length} and ${y.length} numbers`,
+        `X and y must hold size × ${d} = ${size * d} and size × ${K} = ${
+          size * K
+        } numbers (size ${size}), got ${X.length} and ${y.length}`,
       );
     }
     const F = this.#view();

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { toTensors } from "../lib/datasets.ts";
-import { engineSwitch, jsKernels, type KernelFactory, type MlpSimd } from "../lib/_mlp_engine.ts";
+import { compilePlan } from "../lib/_fast_dense.ts";
+import {
+  createEngine,
+  engineSwitch,
+  jsKernels,
+  type KernelFactory,
+  type MlpSimd,
+} from "../lib/_mlp_engine.ts";
+import { optimizerSettings } from "../lib/optimizers.ts";
 import { mlpSimd } from "../lib/_mlp_simd.ts";
 import { mlp, type MlpOptions } from "../lib/model.ts";
 import { stepDecay } from "../lib/schedules.ts";
@@ -342,6 +350,45 @@ Deno.test("without kernels that can run, fit trains on the tfjs fast path", asyn
   const old = await train(jsKernels, false);
   assert.equal(none.path, "fast");
   assert.deepEqual(none.w, old.w);
+});
+
+Deno.test("an engine trained on batches handed to it checks them, and has no rows of its own", () => {
+  const m = mlp(2, { hidden: [4], seed: 1 });
+  const plan = compilePlan(m);
+  assert.ok(typeof plan !== "string", String(plan));
+  const settings = {
+    loss: "binaryCrossentropy" as const,
+    optimizer: optimizerSettings("sgd"),
+    learningRate: 0.1,
+    maxBatch: 3,
+  };
+  try {
+    const engine = createEngine(plan, undefined, undefined, settings)!;
+    const X = Float32Array.of(0, 1, 1, 0), y = Float32Array.of(1, 0);
+    engine.stepOn(X, y, 2, () => 1);
+    assert.equal(engine.output(2).length, 2);
+    assert.throws(
+      () => engine.stepOn(X, y, 4, () => 1),
+      new RangeError("size must be an integer in [1, 3], got 4"),
+    );
+    assert.throws(
+      () => engine.stepOn(X, y, 1, () => 1),
+      new RangeError(
+        "X and y must hold size × 2 = 2 and size × 1 = 1 numbers (size 1), got 4 and 2",
+      ),
+    );
+    assert.throws(
+      () => engine.step(undefined, 0, 2, () => 1),
+      /this engine has no data of its own: train it with stepOn/,
+    );
+    // one sgd step on the batch moved the weights the model gets back
+    const before = m.getWeights().map((w) => Array.from(w.dataSync()));
+    engine.writeBack();
+    const after = m.getWeights().map((w) => Array.from(w.dataSync()));
+    assert.notDeepEqual(after, before);
+  } finally {
+    m.dispose();
+  }
 });
 
 /** Kernels checked against direct formulas on small random operands. */
