@@ -745,3 +745,85 @@ Deno.test("every horizontal slide of every lesson has speaker notes", async () =
   }
   assert.deepEqual(failures, [], "horizontal slides without speaker notes (a `notes` cell)");
 });
+
+Deno.test("a tableView chart shows as an HTML table, not as its SVG", () => {
+  const spec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    mark: "text",
+    usermeta: {
+      table: {
+        columns: ["setting", "accuracy"],
+        rows: [["plain", "0.91"], ["L2", "0.93"]],
+        align: ["left", "right"],
+        title: "Dev accuracy",
+      },
+    },
+  };
+  const nb: Notebook = {
+    metadata: {},
+    cells: [
+      md("## A table", "slide"),
+      code("await lib.show(lib.tableView(rows));", [{
+        output_type: "display_data",
+        data: {
+          "application/vnd.vegalite.v5+json": spec,
+          "image/svg+xml": CLIP_SVG(600, 200, "black"),
+          "text/plain": "Table: Dev accuracy",
+        },
+      }]),
+    ],
+  };
+  const deck = render(nb);
+  const body = leafSections(deck.html)[1].body;
+  assert.match(body, /<figure class="output-table"><table>/);
+  assert.match(body, /<td class="num">0\.93<\/td>/);
+  assert.ok(!body.includes("<svg"), "the table's SVG is not shown");
+  assert.equal(deck.chartCount, 0, "a table is not counted as a chart");
+  assert.deepEqual(deck.warnings, []);
+});
+
+Deno.test("writeDeck() re-renders Vega-Lite charts for the slide unless told not to", async () => {
+  const dir = await scratchDir("slide-charts-");
+  try {
+    const spec = {
+      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }] },
+      mark: "line",
+      encoding: {
+        x: { field: "x", type: "quantitative" },
+        y: { field: "y", type: "quantitative" },
+      },
+    };
+    const small = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"></svg>';
+    const nb: Notebook = {
+      metadata: {},
+      cells: [
+        md("## A chart", "slide"),
+        code("await lib.show(spec);", [{
+          output_type: "display_data",
+          data: {
+            "application/vnd.vegalite.v5+json": spec,
+            "image/svg+xml": small,
+            "text/plain": "Chart",
+          },
+        }]),
+      ],
+    };
+    await Deno.writeTextFile(join(dir, "01_chart.ipynb"), JSON.stringify(nb));
+    const deck = await writeDeck(join(dir, "01_chart.ipynb"), { outDir: dir });
+    assert.equal(deck.slideCharts, 1);
+    assert.deepEqual(deck.unfitCharts, []);
+    const html = await Deno.readTextFile(deck.deckPath);
+    const svg = /<figure class="output-chart"[^>]*>(<svg[^>]*>)/.exec(html)?.[1] ?? "";
+    const width = Number(/\swidth="([\d.]+)/.exec(svg)?.[1]);
+    assert.ok(width > 400, `the chart is drawn for the slide, not 200 px wide: ${width} px`);
+    const kept = await writeDeck(join(dir, "01_chart.ipynb"), { outDir: dir, slideCharts: false });
+    assert.equal(kept.slideCharts, 0);
+    assert.match(
+      await Deno.readTextFile(kept.deckPath),
+      /<svg role="img" aria-label="Chart"[^>]*width="200"/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -272,11 +272,15 @@
     return Array.from(body.querySelectorAll("svg, img")).some((el) => !except.contains(el));
   }
 
-  /** The slide's heading text, for its continuation slides. */
+  /** The slide's heading (its level and text), for its continuation slides. */
   function titleOf(section) {
-    if (section.dataset.title !== undefined) return section.dataset.title;
-    const heading = section.querySelector(":scope > .slide-body h1, :scope > .slide-body h2");
-    return heading ? heading.textContent.trim() : "";
+    if (section.dataset.title !== undefined) {
+      return { tag: section.dataset.titleTag || "h2", text: section.dataset.title };
+    }
+    const heading = section.querySelector(":scope > .slide-body :is(h1, h2, h3)");
+    return heading
+      ? { tag: heading.tagName.toLowerCase(), text: heading.textContent.trim() }
+      : { tag: "h2", text: "" };
   }
 
   /** Each split slide's continuation slide. */
@@ -304,14 +308,15 @@
     continuations.set(section, cont);
     cont.dataset.slideNumber = section.dataset.slideNumber;
     cont.dataset.continued = String(Number(section.dataset.continued ?? 0) + 1);
-    cont.dataset.title = title;
+    cont.dataset.title = title.text;
+    cont.dataset.titleTag = title.tag;
     if (section.dataset.cells) cont.dataset.cells = section.dataset.cells;
     const body = document.createElement("div");
     body.className = "slide-body";
-    if (title) {
-      const h = document.createElement("h2");
+    if (title.text) {
+      const h = document.createElement(title.tag);
       h.className = "continued-title";
-      h.textContent = title + " (continued)";
+      h.textContent = title.text + " (continued)";
       body.append(h);
     }
     cont.append(body);
