@@ -296,6 +296,8 @@ export interface PdfResult {
   overflowing: number[];
   /** Slides scaled below {@linkcode CROWDED_ZOOM} to fit, with their scale. */
   crowded: { slide: number; zoom: number }[];
+  /** Continuation slides the deck made for charts, tables and images that did not fit. */
+  continued?: number;
   error?: string;
 }
 
@@ -351,6 +353,9 @@ export async function printHandouts(
         const crowded = fit.filter((f) => !f.over && f.zoom < CROWDED_ZOOM)
           .filter((f, i, all) => all.findIndex((g) => g.slide === f.slide) === i)
           .map(({ slide, zoom }) => ({ slide, zoom }));
+        const continued = await page.evaluate<number>(
+          "document.querySelectorAll('.reveal .slides section.continued').length",
+        );
         const pdf = await page.printPdf();
         await writeFileAtomic(pdfPath, pdf);
         const result: PdfResult = {
@@ -359,6 +364,7 @@ export async function printHandouts(
           pages: _pdfPages(pdf),
           overflowing,
           crowded,
+          continued,
         };
         if (options.notes !== false) {
           url.search = "?print-pdf&showNotes=separate-page";
@@ -454,7 +460,10 @@ export async function buildDecks(
       log(`FAIL ${name.padEnd(width)}  ${result.error}`);
       continue;
     }
-    log(`ok   ${name.padEnd(width)}  ${result.pages ?? "?"} pages`);
+    const continued = result.continued
+      ? ` (${result.continued} continuation slide${result.continued === 1 ? "" : "s"})`
+      : "";
+    log(`ok   ${name.padEnd(width)}  ${result.pages ?? "?"} pages${continued}`);
     if (result.notesPdfPath) {
       log(`ok   ${basename(result.notesPdfPath).padEnd(width)}  ${result.notesPages ?? "?"} pages`);
     }
