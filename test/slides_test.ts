@@ -637,6 +637,16 @@ Deno.test("the index lists every lesson in course order and links the decks that
     assert.ok(index.includes('href="10_b.html"'));
     assert.ok(!index.includes('href="02_a.html"'), "no link to a deck that was not built");
     assert.match(index, /2 slides/);
+    // the browser's count (continuation slides included) wins over the notebook's
+    const laidOut = await Deno.readTextFile(
+      await writeIndex({
+        outDir: slides,
+        notebooksDir: notebooks,
+        slides: new Map([["10_b.html", 5]]),
+      }),
+    );
+    assert.match(laidOut, /5 slides/);
+    assert.ok(!laidOut.includes("2 slides"));
     assert.ok(renderIndex([]).includes("<ol>\n\n</ol>"));
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -249,10 +249,12 @@ function _slidesOf(deckPath: string): number | undefined {
  *
  * @param options.outDir The slides folder. @default SLIDES_DIR
  * @param options.notebooksDir Where the lessons are. @default NOTEBOOKS_DIR
+ * @param options.slides Slides per deck file name as the browser laid them out (continuation
+ *   slides included), e.g. from the PDF handouts; other decks show the count from the notebook.
  * @returns The index page's path.
  */
 export async function writeIndex(
-  options: { outDir?: string; notebooksDir?: string } = {},
+  options: { outDir?: string; notebooksDir?: string; slides?: Map<string, number> } = {},
 ): Promise<string> {
   const outDir = options.outDir ?? SLIDES_DIR;
   const entries: IndexEntry[] = [];
@@ -273,7 +275,9 @@ export async function writeIndex(
       deck: existsSync(deckPath) ? basename(deckPath) : undefined,
       pdf: existsSync(pdfPath) ? basename(pdfPath) : undefined,
       notesPdf: existsSync(notesPdfPath) ? basename(notesPdfPath) : undefined,
-      slides: existsSync(deckPath) ? _slidesOf(deckPath) : undefined,
+      slides: existsSync(deckPath)
+        ? options.slides?.get(basename(deckPath)) ?? _slidesOf(deckPath)
+        : undefined,
     });
   }
   const indexPath = join(outDir, "index.html");
@@ -486,6 +490,12 @@ export async function buildDecks(
       );
     }
   }
-  await writeIndex({ outDir });
+  const laidOut = new Map<string, number>();
+  for (const result of printed ?? []) {
+    if (result.pages !== undefined && !result.error) {
+      laidOut.set(basename(result.deckPath), result.pages);
+    }
+  }
+  await writeIndex({ outDir, slides: laidOut });
   return { ok, decks };
 }
