@@ -31,7 +31,7 @@ import {
   scheduledRate,
 } from "./_optimizers.ts";
 import type { ResolvedOptimizer } from "./optimizers.ts";
-import { type MlpSimd, mlpSimd } from "./_mlp_simd.ts";
+import { ACT, type MlpSimd, mlpSimd } from "./_mlp_simd.ts";
 import { fillDropoutMask } from "./_alea.ts";
 
 export type { MlpSimd } from "./_mlp_simd.ts";
@@ -138,6 +138,29 @@ export function jsKernels(memory: WebAssembly.Memory): MlpSimd {
         s += gj * gj;
       }
       return s;
+    },
+    biasAct(x, bias, rows, cols, act, alpha) {
+      const F = view(), X = x >> 2, b = bias >> 2, a = Math.fround(alpha);
+      for (let i = 0; i < rows; i++) {
+        const o = X + i * cols;
+        for (let j = 0; j < cols; j++) {
+          const z = Math.fround(F[o + j] + F[b + j]);
+          F[o + j] = act === ACT.relu
+            ? (z > 0 ? z : 0)
+            : act === ACT.leakyRelu && z < 0
+            ? a * z
+            : z;
+        }
+      }
+    },
+    actGrad(g, a, count, act, alpha) {
+      const F = view(), G = g >> 2, A = a >> 2, al = Math.fround(alpha);
+      for (let j = 0; j < count; j++) {
+        const y = F[A + j];
+        if (act === ACT.relu) F[G + j] = y > 0 ? F[G + j] : 0;
+        else if (act === ACT.leakyRelu) F[G + j] *= y > 0 ? 1 : al;
+        else F[G + j] *= y;
+      }
     },
   };
 }
@@ -585,16 +608,10 @@ export class MlpEngine {
           e.inDim,
           0,
         );
-        if (e.b >= 0 && e.act.name === "relu") {
-          // bias and ReLU in one pass
-          const m = e.outDim, bo = e.b;
-          for (let r = 0; r < B; r++) {
-            const o = e.out + r * m;
-            for (let j = 0; j < m; j++) {
-              const z = F[o + j] + F[bo + j];
-              F[o + j] = z > 0 ? z : 0;
-            }
-          }
+        const code = ACT[e.act.name as keyof typeof ACT];
+        if (e.b >= 0 && code !== undefined) {
+          // bias and activation in one pass
+          k.biasAct(e.out * 4, e.b * 4, B, e.outDim, code, e.act.alpha);
         } else {
           if (e.b >= 0) {
             const m = e.outDim, bo = e.b;
@@ -630,7 +647,7 @@ export class MlpEngine {
       const a = i > 0 ? steps[i - 1].out : xb;
       const isLast = i === steps.length - 1;
       if (e.kind === "dense") {
-        if (!(isLast && fused)) actBackward(F, e.act, e.out, g, B, e.outDim);
+        if (!(isLast && fused)) actBackward(F, k, e.act, e.out, g, B, e.outDim);
         const m = e.outDim;
         if (e.gw >= 0) {
           k.gemm(a * 4, 4, e.inDim * 4, g * 4, m * 4, e.gw * 4, m * 4, e.inDim, m, B, 0);
@@ -640,10 +657,9 @@ export class MlpEngine {
         k.gemmNT(g * 4, m * 4, e.w * 4, m * 4, alt * 4, e.inDim * 4, B, e.inDim, m, 0);
         [g, alt] = [alt, g];
       } else if (e.kind === "act") {
-        if (!(isLast && fused)) actBackward(F, e.act, e.out, g, B, e.outDim);
+        if (!(isLast && fused)) actBackward(F, k, e.act, e.out, g, B, e.outDim);
       } else if (e.kind === "dropout") {
-        const n = B * e.outDim;
-        for (let j = 0; j < n; j++) F[g + j] *= F[e.mask + j];
+        k.actGrad(g * 4, e.mask * 4, B * e.outDim, 0, 0);
       } else {
         if (!bnBackward(F, e, g, alt, B)) break;
         [g, alt] = [alt, g];
@@ -859,6 +875,7 @@ function actForward(
 /** g ← g ⊙ f′ in place, from the activation's output a (softmax: a ⊙ (g − Σ g⊙a)). */
 function actBackward(
   F: Float32Array,
+  k: MlpSimd,
   act: { name: string; alpha: number },
   a: number,
   g: number,
@@ -870,14 +887,11 @@ function actBackward(
     case "linear":
       return;
     case "relu":
-      // selects, not branches: active units follow no pattern a branch predictor can learn
-      for (let j = 0; j < n; j++) F[g + j] = F[a + j] > 0 ? F[g + j] : 0;
+      k.actGrad(g * 4, a * 4, n, ACT.relu, 0);
       return;
-    case "leakyRelu": {
-      const alpha = act.alpha;
-      for (let j = 0; j < n; j++) F[g + j] *= F[a + j] > 0 ? 1 : alpha;
+    case "leakyRelu":
+      k.actGrad(g * 4, a * 4, n, ACT.leakyRelu, act.alpha);
       return;
-    }
     case "sigmoid":
       for (let j = 0; j < n; j++) {
         const y = F[a + j];

@@ -94,6 +94,7 @@ const OPS: Record<string, Code> = {
   "f32x4.gt": simd(68),
   "v128.and": simd(78),
   "v128.andnot": simd(79),
+  "v128.bitselect": simd(82),
   "f64x2.promote_low_f32x4": simd(95),
   "f32x4.abs": simd(224),
   "f32x4.sqrt": simd(227),
@@ -781,6 +782,66 @@ function sumSqGradFunc(): Func {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Activations
+
+/** Activation codes of {@link MlpSimd.biasAct} and {@link MlpSimd.actGrad}. */
+export const ACT = { linear: 0, relu: 1, leakyRelu: 2 } as const;
+
+/**
+ * biasAct(x, bias, rows, cols, act, alpha): x(i, j) ← f(x(i, j) + bias[j]) over `rows`
+ * contiguous rows of `cols` floats, f linear (act 0), ReLU (1: max(z, 0), NaN → 0 as
+ * `z > 0 ? z : 0`) or leaky ReLU (2: z < 0 ? alpha·z : z). One pass after the forward product.
+ */
+function biasActFunc(): Func {
+  const f = new Func([I32, I32, I32, I32, I32, F64]);
+  const [x, bias, rows, cols, act] = params(5);
+  const [xp, bp, r] = f.locals(I32, 3);
+  const [alpha, z] = f.locals(V128, 2);
+  const sum = (io: Access) => asm`${io.ld(xp)} ${io.ld(bp)} f32x4.add`;
+  const fs: Code[] = [
+    [],
+    // pmax(0, z) = 0 < z ? z : 0
+    asm`local.set ${z} ${ZERO} local.get ${z} f32x4.pmax`,
+    asm`local.set ${z} local.get ${alpha} local.get ${z} f32x4.mul local.get ${z}
+      local.get ${z} ${ZERO} f32x4.lt v128.bitselect`,
+  ];
+  const rowLoop = (a: number) =>
+    countDown(r, asm`local.get ${rows}`, 1, [
+      ...asm`local.get ${bias} local.set ${bp}`,
+      ...elementwise(f, cols, [xp, bp], (io) => io.st(xp, asm`${sum(io)} ${fs[a]}`)),
+    ]);
+  const is = (v: number) => asm`local.get ${act} i32.const ${v} i32.eq`;
+  f.code = asm`local.get 5 f32.demote_f64 f32x4.splat local.set ${alpha}
+    local.get ${x} local.set ${xp}
+    ${ifThen(is(ACT.relu), rowLoop(1), ifThen(is(ACT.leakyRelu), rowLoop(2), rowLoop(0)))}`;
+  return f;
+}
+
+/**
+ * actGrad(g, a, count, act, alpha): over `count` contiguous floats, g ← g·a (act 0: a mask,
+ * dropout's), g ← a > 0 ? g : 0 (1: ReLU, a its output) or g ← g·(a > 0 ? 1 : alpha)
+ * (2: leaky ReLU).
+ */
+function actGradFunc(): Func {
+  const f = new Func([I32, I32, I32, I32, F64]);
+  const [g, a, count, act] = params(4);
+  const [alpha, one] = f.locals(V128, 2);
+  const fs: ((io: Access) => Code)[] = [
+    (io) => asm`${io.ld(g)} ${io.ld(a)} f32x4.mul`,
+    (io) => asm`${io.ld(g)} ${io.ld(a)} ${ZERO} f32x4.gt v128.and`,
+    (io) =>
+      asm`${io.ld(g)} local.get ${one} local.get ${alpha} ${io.ld(a)} ${ZERO} f32x4.gt
+        v128.bitselect f32x4.mul`,
+  ];
+  const loop = (v: number) => elementwise(f, count, [g, a], (io) => io.st(g, fs[v](io)));
+  const is = (v: number) => asm`local.get ${act} i32.const ${v} i32.eq`;
+  f.code = asm`local.get 4 f32.demote_f64 f32x4.splat local.set ${alpha}
+    f64.const 1 f32.demote_f64 f32x4.splat local.set ${one}
+    ${ifThen(is(ACT.relu), loop(1), ifThen(is(ACT.leakyRelu), loop(2), loop(0)))}`;
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Module
 
 const KERNELS: [keyof MlpSimd, (madd: Madd) => Func][] = [
@@ -792,6 +853,8 @@ const KERNELS: [keyof MlpSimd, (madd: Madd) => Func][] = [
   ["rmsprop", rmspropFunc],
   ["adam", adamFunc],
   ["sumSqGrad", sumSqGradFunc],
+  ["biasAct", biasActFunc],
+  ["actGrad", actGradFunc],
 ];
 
 /** The module's bytes: imports env.memory (shared or not), exports the kernels of {@link MlpSimd}. */
@@ -960,6 +1023,17 @@ export interface MlpSimd {
    * `scale`), for clipping by global norm; squares summed in float64.
    */
   sumSqGrad(w: number, g: number, count: number, l1: number, twoL2: number, clip: number): number;
+  /**
+   * x(i,j) ← f(x(i,j) + bias[j]) for i < rows, j < cols, x(i,j) at x + 4(i·cols + j): the
+   * bias and activation of a dense layer in one pass. act ({@link ACT}): 0 linear, 1 ReLU
+   * (z > 0 ? z : 0), 2 leaky ReLU (z < 0 ? alpha·z : z).
+   */
+  biasAct(x: number, bias: number, rows: number, cols: number, act: number, alpha: number): void;
+  /**
+   * Over `count` floats: act 0: g ← g·a (a dropout mask); 1: g ← a > 0 ? g : 0 (ReLU's
+   * gradient, a its output); 2: g ← g·(a > 0 ? 1 : alpha) (leaky ReLU's).
+   */
+  actGrad(g: number, a: number, count: number, act: number, alpha: number): void;
 }
 
 /** Options of {@link mlpSimd}. */

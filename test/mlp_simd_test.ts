@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type MlpSimd, mlpSimd } from "../lib/_mlp_simd.ts";
+import { ACT, type MlpSimd, mlpSimd } from "../lib/_mlp_simd.ts";
+import { jsKernels } from "../lib/_mlp_engine.ts";
 import { makeRng, type Rng } from "../lib/random.ts";
 
 /** Floats of memory used by one case; everything in it outside the outputs must not change. */
@@ -56,7 +57,7 @@ function checkOutputs(
       const [value, scale] = e;
       if (Number.isNaN(value)) {
         assert.ok(Number.isNaN(heap[i]), `${what}: float ${i} is ${heap[i]}, expected NaN`);
-      } else if (!(Math.abs(heap[i] - value) <= tol * scale)) {
+      } else if (!(heap[i] === value || Math.abs(heap[i] - value) <= tol * scale)) {
         assert.fail(`${what}: float ${i} is ${heap[i]}, expected ${value} (scale ${scale})`);
       }
     }
@@ -287,6 +288,81 @@ Deno.test("colSum() sums the rows in column order", () => {
         1e-6,
         `colSum ${rows}×${cols}`,
       );
+    }
+  }
+});
+
+/** Values, special ones (0, −0, ±∞, NaN, ties around 0) among normal ones. */
+const SPECIAL = [0, -0, Infinity, -Infinity, NaN, 1e-30, -1e-30, 3.5, -2.25];
+const withSpecials = (rng: Rng) => (i: number) =>
+  i % 5 === 3 ? SPECIAL[(i * 7) % SPECIAL.length] : rng.normal();
+
+/** f(z) of an activation code of ACT, in float32. */
+function activate(act: number, alpha: number, z: number): number {
+  if (act === ACT.relu) return z > 0 ? z : 0;
+  if (act === ACT.leakyRelu) return z < 0 ? Math.fround(Math.fround(alpha) * z) : z;
+  return z;
+}
+
+/** The SIMD kernels and the JavaScript ones of the engine, on the same memory. */
+const withJs: [string, MlpSimd][] = [...variants, ["js", jsKernels(memory)]];
+
+Deno.test("biasAct() adds the bias and applies the activation in place, row by row", () => {
+  const rng = makeRng(5);
+  for (const [variant, kernels] of withJs) {
+    for (const [act, alpha] of [[ACT.linear, 0], [ACT.relu, 0], [ACT.leakyRelu, 0.2]]) {
+      for (const rows of [1, 2, 3, 7, 17]) {
+        for (const cols of [...SIZES, 64, 130]) {
+          const arena = new Arena(rows * cols + cols + 64);
+          const x = arena.alloc(rows * cols, withSpecials(rng));
+          const bias = arena.alloc(cols, normal(rng));
+          const expected = new Map<number, [number, number]>();
+          for (let i = 0; i < rows * cols; i++) {
+            const z = Math.fround(heap[x / 4 + i] + heap[bias / 4 + (i % cols)]);
+            expected.set(x / 4 + i, [activate(act, alpha, z), 1]);
+          }
+          checkOutputs(
+            arena,
+            () => kernels.biasAct(x, bias, rows, cols, act, alpha),
+            expected,
+            0,
+            `${variant} biasAct ${act} ${rows}×${cols}`,
+          );
+        }
+      }
+    }
+  }
+});
+
+Deno.test("actGrad() masks, or multiplies, the gradient by the activation's derivative", () => {
+  const rng = makeRng(6);
+  for (const [variant, kernels] of withJs) {
+    for (const [act, alpha] of [[0, 0], [ACT.relu, 0], [ACT.leakyRelu, 0.3]]) {
+      for (const count of [...SIZES, 64, 130, 1000]) {
+        const arena = new Arena(2 * count + 64);
+        const g = arena.alloc(count, withSpecials(rng));
+        const a = arena.alloc(
+          count,
+          act === 0 ? (i) => [0, 1.25, -0, 2][i % 4] : withSpecials(rng),
+        );
+        const expected = new Map<number, [number, number]>();
+        for (let i = 0; i < count; i++) {
+          const gi = heap[g / 4 + i], ai = heap[a / 4 + i];
+          const v = act === ACT.relu
+            ? (ai > 0 ? gi : 0)
+            : act === ACT.leakyRelu
+            ? Math.fround(gi * (ai > 0 ? 1 : Math.fround(alpha)))
+            : Math.fround(gi * ai);
+          expected.set(g / 4 + i, [v, 1]);
+        }
+        checkOutputs(
+          arena,
+          () => kernels.actGrad(g, a, count, act, alpha),
+          expected,
+          0,
+          `${variant} actGrad ${act} ${count}`,
+        );
+      }
     }
   }
 });
