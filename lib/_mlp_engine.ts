@@ -153,6 +153,52 @@ export function jsKernels(memory: WebAssembly.Memory): MlpSimd {
         }
       }
     },
+    colSqDev(x, mean, out, rows, cols) {
+      const F = view(), X = x >> 2, M = mean >> 2, O = out >> 2;
+      for (let j = 0; j < cols; j++) {
+        let s = 0;
+        for (let i = 0; i < rows; i++) {
+          const d = Math.fround(F[X + i * cols + j] - F[M + j]);
+          s = Math.fround(s + Math.fround(d * d));
+        }
+        F[O + j] = s;
+      }
+    },
+    colDot(x, y, out, rows, cols) {
+      const F = view(), X = x >> 2, Y = y >> 2, O = out >> 2;
+      for (let j = 0; j < cols; j++) {
+        let s = 0;
+        for (let i = 0; i < rows; i++) {
+          s = Math.fround(s + Math.fround(F[X + i * cols + j] * F[Y + i * cols + j]));
+        }
+        F[O + j] = s;
+      }
+    },
+    bnNormalize(x, mean, inv, gamma, beta, xhat, out, rows, cols) {
+      const F = view(),
+        [X, M, I, G, B, H, O] = [x, mean, inv, gamma, beta, xhat, out].map((
+          p,
+        ) => p >> 2);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const h = Math.fround(Math.fround(F[X + i * cols + j] - F[M + j]) * F[I + j]);
+          F[H + i * cols + j] = h;
+          F[O + i * cols + j] = Math.fround(h * F[G + j]) + F[B + j];
+        }
+      }
+    },
+    bnGrad(g, xhat, gamma, c1, c2, inv, out, rows, cols) {
+      const F = view(),
+        [G, H, Y, A, C, I, O] = [g, xhat, gamma, c1, c2, inv, out].map((p) => p >> 2);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const o = i * cols + j;
+          const u = Math.fround(Math.fround(F[G + o] * F[Y + j]) - F[A + j]);
+          const v = Math.fround(u - Math.fround(F[H + o] * F[C + j]));
+          F[O + o] = v * F[I + j];
+        }
+      }
+    },
     actGrad(g, a, count, act, alpha) {
       const F = view(), G = g >> 2, A = a >> 2, al = Math.fround(alpha);
       for (let j = 0; j < count; j++) {
@@ -282,6 +328,12 @@ interface EStep {
   /** bn: x̂, 1/σ, moving mean and variance, momentum, ε */
   xhat: number;
   invStd: number;
+  /** bn: the batch mean, two column scratch vectors, γ (or ones) and β (or zeros) */
+  mean: number;
+  c1: number;
+  c2: number;
+  gamma: number;
+  beta: number;
   mm: number;
   mv: number;
   momentum: number;
@@ -324,6 +376,8 @@ export class MlpEngine {
   readonly #xb: number;
   readonly #g1: number;
   readonly #g2: number;
+  /** maxDim zeros: the bias of layers without one. */
+  readonly #zeros: number;
   readonly #yb: Float32Array;
   readonly #inputDim: number;
   readonly #outputDim: number;
@@ -389,6 +443,7 @@ export class MlpEngine {
     };
     const gradOf = (idx: number) => idx >= 0 ? this.#grad + paramOff[idx] : -1;
     let dim = plan.inputDim, maxDim = dim;
+    const ones: [number, number][] = [];
     this.#xb = alloc(B * dim);
     plan.steps.forEach((s, i) => {
       const e: EStep = {
@@ -405,6 +460,11 @@ export class MlpEngine {
         keep: 1,
         xhat: -1,
         invStd: -1,
+        mean: -1,
+        c1: -1,
+        c2: -1,
+        gamma: -1,
+        beta: -1,
         mm: -1,
         mv: -1,
         momentum: 0,
@@ -430,6 +490,12 @@ export class MlpEngine {
         e.gb = gradOf(s.bIdx);
         e.xhat = alloc(B * dim);
         e.invStd = alloc(dim);
+        e.mean = alloc(dim);
+        e.c1 = alloc(dim);
+        e.c2 = alloc(dim);
+        e.gamma = e.w >= 0 ? e.w : alloc(dim);
+        e.beta = e.b >= 0 ? e.b : alloc(dim); // zeros: the memory starts zeroed
+        if (e.w < 0) ones.push([e.gamma, dim]);
         e.mm = slotOf(s.movingMean, -1, true);
         e.mv = slotOf(s.movingVariance, -1, true);
         e.momentum = s.momentum;
@@ -442,6 +508,7 @@ export class MlpEngine {
     });
     this.#g1 = alloc(B * maxDim);
     this.#g2 = alloc(B * maxDim);
+    this.#zeros = alloc(maxDim); // the memory starts zeroed
     this.#yb = new Float32Array(B * plan.outputDim);
     // runs of parameters with the same penalty and decay, updated by one kernel call each
     const decayed = settings.decay && settings.decay.weightDecay > 0
@@ -459,6 +526,7 @@ export class MlpEngine {
     const bytes = (top + 16) * 4;
     this.#memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
     this.#F = new Float32Array(this.#memory.buffer);
+    for (const [at, count] of ones) this.#F.fill(1, at, at + count);
     const kernels = (settings.kernels ?? engineSwitch.kernels)(this.#memory);
     if (kernels === undefined) throw new Error("the engine's kernels cannot run here");
     this.#k = kernels;
@@ -609,9 +677,10 @@ export class MlpEngine {
           0,
         );
         const code = ACT[e.act.name as keyof typeof ACT];
-        if (e.b >= 0 && code !== undefined) {
+        if (code !== undefined && (e.b >= 0 || code !== ACT.linear)) {
           // bias and activation in one pass
-          k.biasAct(e.out * 4, e.b * 4, B, e.outDim, code, e.act.alpha);
+          const bias = e.b >= 0 ? e.b : this.#zeros;
+          k.biasAct(e.out * 4, bias * 4, B, e.outDim, code, e.act.alpha);
         } else {
           if (e.b >= 0) {
             const m = e.outDim, bo = e.b;
@@ -623,14 +692,20 @@ export class MlpEngine {
           actForward(F, e.act, e.out, e.out, B, e.outDim);
         }
       } else if (e.kind === "act") {
-        actForward(F, e.act, inp, e.out, B, e.outDim);
+        const code = ACT[e.act.name as keyof typeof ACT];
+        if (code !== undefined && code !== ACT.linear) {
+          F.copyWithin(e.out, inp, inp + n);
+          k.biasAct(e.out * 4, this.#zeros * 4, B, e.outDim, code, e.act.alpha);
+        } else {
+          actForward(F, e.act, inp, e.out, B, e.outDim);
+        }
       } else if (e.kind === "dropout") {
         // the mask tfjs's dropout makes from tf.randomUniform's numbers for the seed
         mark("forward");
         fillDropoutMask(F, nextSeed(), n, e.keep, e.mask, inp, e.out);
         mark("dropout masks");
       } else {
-        bnForward(F, e, inp, B);
+        bnForward(F, k, e, inp, B);
       }
       inp = e.out;
     }
@@ -661,7 +736,7 @@ export class MlpEngine {
       } else if (e.kind === "dropout") {
         k.actGrad(g * 4, e.mask * 4, B * e.outDim, 0, 0);
       } else {
-        if (!bnBackward(F, e, g, alt, B)) break;
+        if (!bnBackward(F, k, e, g, alt, B)) break;
         [g, alt] = [alt, g];
       }
     }
@@ -923,52 +998,33 @@ function actBackward(
   }
 }
 
-/** Column accumulators of batch norm (double precision), grown as needed. */
-let acc1 = new Float64Array(64), acc2 = new Float64Array(64);
-
-function accumulators(m: number): [Float64Array, Float64Array] {
-  if (acc1.length < m) [acc1, acc2] = [new Float64Array(m), new Float64Array(m)];
-  acc1.fill(0, 0, m);
-  acc2.fill(0, 0, m);
-  return [acc1, acc2];
-}
-
 /**
  * Batch norm in training: batch mean μ and biased variance σ², x̂ = (x − μ)/√(σ² + ε),
  * out = γ·x̂ + β, moving averages m ← m − (1 − momentum)(m − μ_B) (same for the variance).
- * Row by row, with per-column sums.
+ * Column sums and the row passes run in the kernels; the per-column arithmetic here.
  */
-function bnForward(F: Float32Array, e: EStep, inp: number, B: number): void {
-  const m = e.outDim, decay = 1 - e.momentum;
-  const [mean, q] = accumulators(m);
-  for (let r = 0; r < B; r++) {
-    const o = inp + r * m;
-    for (let j = 0; j < m; j++) mean[j] += F[o + j];
-  }
-  for (let j = 0; j < m; j++) mean[j] = Math.fround(mean[j] / B);
-  for (let r = 0; r < B; r++) {
-    const o = inp + r * m;
-    for (let j = 0; j < m; j++) {
-      const c = F[o + j] - mean[j];
-      q[j] += c * c;
-    }
-  }
-  const inv = e.invStd;
+function bnForward(F: Float32Array, k: MlpSimd, e: EStep, inp: number, B: number): void {
+  const m = e.outDim, decay = 1 - e.momentum, mean = e.mean, inv = e.invStd;
+  k.colSum(inp * 4, m * 4, mean * 4, B, m);
+  for (let j = 0; j < m; j++) F[mean + j] /= B;
+  k.colSqDev(inp * 4, mean * 4, inv * 4, B, m);
   for (let j = 0; j < m; j++) {
-    const variance = Math.fround(q[j] / B);
+    const variance = Math.fround(F[inv + j] / B), mu = F[mean + j];
     F[inv + j] = 1 / Math.sqrt(variance + e.epsilon);
-    F[e.mm + j] = F[e.mm + j] - (F[e.mm + j] - mean[j]) * decay;
+    F[e.mm + j] = F[e.mm + j] - (F[e.mm + j] - mu) * decay;
     F[e.mv + j] = F[e.mv + j] - (F[e.mv + j] - variance) * decay;
   }
-  const gw = e.w, gb = e.b;
-  for (let r = 0; r < B; r++) {
-    const o = r * m, io = inp + o, xo = e.xhat + o, oo = e.out + o;
-    for (let j = 0; j < m; j++) {
-      const xh = Math.fround((F[io + j] - mean[j]) * F[inv + j]);
-      F[xo + j] = xh;
-      F[oo + j] = (gw >= 0 ? xh * F[gw + j] : xh) + (gb >= 0 ? F[gb + j] : 0);
-    }
-  }
+  k.bnNormalize(
+    inp * 4,
+    mean * 4,
+    inv * 4,
+    e.gamma * 4,
+    e.beta * 4,
+    e.xhat * 4,
+    e.out * 4,
+    B,
+    m,
+  );
 }
 
 /**
@@ -976,33 +1032,25 @@ function bnForward(F: Float32Array, e: EStep, inp: number, B: number): void {
  * gradient on, ∂x = (1/σ)(g⊙γ − mean(g⊙γ) − x̂ ⊙ mean(g⊙γ⊙x̂)) into `out`. Returns whether
  * it did.
  */
-function bnBackward(F: Float32Array, e: EStep, g: number, out: number, B: number): boolean {
+function bnBackward(
+  F: Float32Array,
+  k: MlpSimd,
+  e: EStep,
+  g: number,
+  out: number,
+  B: number,
+): boolean {
   const m = e.outDim;
-  const [sg, sgx] = accumulators(m);
-  for (let r = 0; r < B; r++) {
-    const go = g + r * m, xo = e.xhat + r * m;
-    for (let j = 0; j < m; j++) {
-      const gj = F[go + j];
-      sg[j] += gj;
-      sgx[j] += gj * F[xo + j];
-    }
-  }
-  if (e.gw >= 0) { for (let j = 0; j < m; j++) F[e.gw + j] = sgx[j]; }
-  if (e.gb >= 0) { for (let j = 0; j < m; j++) F[e.gb + j] = sg[j]; }
+  const sg = e.gb >= 0 ? e.gb : e.c1, sgx = e.gw >= 0 ? e.gw : e.c2;
+  k.colSum(g * 4, m * 4, sg * 4, B, m);
+  k.colDot(g * 4, e.xhat * 4, sgx * 4, B, m);
   if (!e.needGrad) return false;
-  // reuse the sums as mean(g⊙γ) and mean(g⊙γ⊙x̂)
+  // mean(g⊙γ) and mean(g⊙γ⊙x̂)
+  const c1 = e.c1, c2 = e.c2, gamma = e.gamma;
   for (let j = 0; j < m; j++) {
-    const gamma = e.w >= 0 ? F[e.w + j] : 1;
-    sg[j] = sg[j] * gamma / B;
-    sgx[j] = sgx[j] * gamma / B;
+    F[c1 + j] = F[sg + j] * F[gamma + j] / B;
+    F[c2 + j] = F[sgx + j] * F[gamma + j] / B;
   }
-  const inv = e.invStd, gw = e.w;
-  for (let r = 0; r < B; r++) {
-    const o = r * m, go = g + o, xo = e.xhat + o, oo = out + o;
-    for (let j = 0; j < m; j++) {
-      const gx = gw >= 0 ? F[go + j] * F[gw + j] : F[go + j];
-      F[oo + j] = (gx - sg[j] - F[xo + j] * sgx[j]) * F[inv + j];
-    }
-  }
+  k.bnGrad(g * 4, e.xhat * 4, gamma * 4, c1 * 4, c2 * 4, e.invStd * 4, out * 4, B, m);
   return true;
 }

@@ -370,7 +370,8 @@ function sum4(x: number[], p: number, q: number): Code {
  * adds up their lanes at the end, four columns of C at a time. Blocks of S rows of B are the
  * outer loop, so they stay in the L1 cache while the rows of A pass.
  *
- * For k < 4 (the input gradient of a layer of one to three units), it gathers B(j:j+W, t)
+ * For k = 1 with bRow = 4 (the input gradient of a one-unit layer), it is gemm with B one row.
+ * For other k < 4 (the input gradient of a layer of two or three units), it gathers B(j:j+W, t)
  * into registers instead and adds A(i, t)·B(j:j+W, t) to each row of C, W = 4 columns at a
  * time: dot products of fewer than 4 values would leave most lanes idle.
  */
@@ -493,11 +494,20 @@ function gemmNTFunc(madd: Madd): Func {
     ...[4, 2, 1].flatMap((W) => stepUp(j, W, asm`local.get ${n}`, false, gathered(K)(W))),
   ];
   const is = (x: number) => asm`local.get ${k} i32.const ${x} i32.eq`;
-  f.code = ifThen(
+  // k = 1 with B's column contiguous (bRow = 4): the outer product A·Bᵀ is gemm's A·B with
+  // B one row, whose 6 × 8 tiles keep every lane busy.
+  const outer = ifThen(
+    asm`${is(1)} local.get ${bRow} i32.const 4 i32.eq i32.and`,
+    asm`local.get ${a} local.get ${aRow} i32.const 4 local.get ${b} i32.const 0 local.get ${c}
+      local.get ${cI} local.get ${m} local.get ${n} i32.const 1 local.get ${accumulate}
+      ${call("gemm")} return`,
+  );
+  f.code = asm`${outer}`;
+  f.code.push(...ifThen(
     asm`local.get ${k} i32.const 4 i32.lt_s`,
     ifThen(is(1), small(1), ifThen(is(2), small(2), ifThen(is(3), small(3), small(0)))),
     dots,
-  );
+  ));
   return f;
 }
 
@@ -842,6 +852,131 @@ function actGradFunc(): Func {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Batch norm
+
+/**
+ * A loop over `rows` contiguous rows of `cols` floats: `body` sees, through `io`, row pointers
+ * (locals set from the parameters `rowParams`, running on from row to row) and column pointers
+ * (locals set from `colParams` again at each row: one float per column). `body` gets the
+ * locals, row ones first.
+ */
+function rowwise(
+  f: Func,
+  rows: number,
+  cols: number,
+  rowParams: number[],
+  colParams: number[],
+  body: (io: Access, p: number[]) => Code,
+): Code {
+  const rp = f.locals(I32, rowParams.length), cp = f.locals(I32, colParams.length);
+  const r = f.local(I32);
+  const set = (from: number[], to: number[]) =>
+    from.flatMap((x, i) => asm`local.get ${x} local.set ${to[i]}`);
+  return [
+    ...set(rowParams, rp),
+    ...countDown(r, asm`local.get ${rows}`, 1, [
+      ...set(colParams, cp),
+      ...elementwise(f, cols, [...rp, ...cp], (io) => body(io, [...rp, ...cp])),
+    ]),
+  ];
+}
+
+/** out[0 … cols) ← 0. */
+function zeroCols(f: Func, out: number, cols: number): Code {
+  const p = f.local(I32);
+  return [
+    ...asm`local.get ${out} local.set ${p}`,
+    ...elementwise(f, cols, [p], (io) => io.st(p, ZERO)),
+  ];
+}
+
+/** colSqDev(x, mean, out, rows, cols): out[j] = Σ_i (x(i, j) − mean[j])², rows contiguous. */
+function colSqDevFunc(): Func {
+  const f = new Func(Array(5).fill(I32));
+  const [x, mean, out, rows, cols] = params(5);
+  const d = f.local(V128);
+  f.code = [
+    ...zeroCols(f, out, cols),
+    ...rowwise(
+      f,
+      rows,
+      cols,
+      [x],
+      [mean, out],
+      (io, [xp, mp, op]) =>
+        asm`${io.ld(xp)} ${io.ld(mp)} f32x4.sub local.set ${d}
+        ${io.st(op, asm`${io.ld(op)} local.get ${d} local.get ${d} f32x4.mul f32x4.add`)}`,
+    ),
+  ];
+  return f;
+}
+
+/** colDot(x, y, out, rows, cols): out[j] = Σ_i x(i, j)·y(i, j), rows contiguous. */
+function colDotFunc(): Func {
+  const f = new Func(Array(5).fill(I32));
+  const [x, y, out, rows, cols] = params(5);
+  f.code = [
+    ...zeroCols(f, out, cols),
+    ...rowwise(
+      f,
+      rows,
+      cols,
+      [x, y],
+      [out],
+      (io, [xp, yp, op]) =>
+        io.st(op, asm`${io.ld(op)} ${io.ld(xp)} ${io.ld(yp)} f32x4.mul f32x4.add`),
+    ),
+  ];
+  return f;
+}
+
+/**
+ * bnNormalize(x, mean, inv, gamma, beta, xhat, out, rows, cols): x̂ = (x − mean)·inv and
+ * out = x̂·gamma + beta, column vectors mean, inv, gamma, beta.
+ */
+function bnNormalizeFunc(): Func {
+  const f = new Func(Array(9).fill(I32));
+  const [x, mean, inv, gamma, beta, xhat, out, rows, cols] = params(9);
+  const h = f.local(V128);
+  f.code = rowwise(
+    f,
+    rows,
+    cols,
+    [x, xhat, out],
+    [mean, inv, gamma, beta],
+    (io, [xp, hp, op, mp, ip, gp, bp]) =>
+      asm`${io.ld(xp)} ${io.ld(mp)} f32x4.sub ${io.ld(ip)} f32x4.mul local.set ${h}
+        ${io.st(hp, asm`local.get ${h}`)}
+        ${io.st(op, asm`local.get ${h} ${io.ld(gp)} f32x4.mul ${io.ld(bp)} f32x4.add`)}`,
+  );
+  return f;
+}
+
+/**
+ * bnGrad(g, xhat, gamma, c1, c2, inv, out, rows, cols): out = (g·gamma − c1 − x̂·c2)·inv,
+ * column vectors gamma, c1, c2, inv: batch norm's input gradient, c1 = mean(g·γ) and
+ * c2 = mean(g·γ·x̂) over the batch.
+ */
+function bnGradFunc(): Func {
+  const f = new Func(Array(9).fill(I32));
+  const [g, xhat, gamma, c1, c2, inv, out, rows, cols] = params(9);
+  f.code = rowwise(
+    f,
+    rows,
+    cols,
+    [g, xhat, out],
+    [gamma, c1, c2, inv],
+    (io, [gp, hp, op, yp, ap, bp, ip]) =>
+      io.st(
+        op,
+        asm`${io.ld(gp)} ${io.ld(yp)} f32x4.mul ${io.ld(ap)} f32x4.sub
+          ${io.ld(hp)} ${io.ld(bp)} f32x4.mul f32x4.sub ${io.ld(ip)} f32x4.mul`,
+      ),
+  );
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Module
 
 const KERNELS: [keyof MlpSimd, (madd: Madd) => Func][] = [
@@ -855,6 +990,10 @@ const KERNELS: [keyof MlpSimd, (madd: Madd) => Func][] = [
   ["sumSqGrad", sumSqGradFunc],
   ["biasAct", biasActFunc],
   ["actGrad", actGradFunc],
+  ["colSqDev", colSqDevFunc],
+  ["colDot", colDotFunc],
+  ["bnNormalize", bnNormalizeFunc],
+  ["bnGrad", bnGradFunc],
 ];
 
 /** The module's bytes: imports env.memory (shared or not), exports the kernels of {@link MlpSimd}. */
@@ -1034,6 +1173,43 @@ export interface MlpSimd {
    * gradient, a its output); 2: g ← g·(a > 0 ? 1 : alpha) (leaky ReLU's).
    */
   actGrad(g: number, a: number, count: number, act: number, alpha: number): void;
+  /**
+   * out[j] = Σ_{i<rows} (x(i,j) − mean[j])² for j < cols, x(i,j) at x + 4(i·cols + j)
+   * (batch norm's variance, times rows).
+   */
+  colSqDev(x: number, mean: number, out: number, rows: number, cols: number): void;
+  /** out[j] = Σ_{i<rows} x(i,j)·y(i,j) for j < cols, rows of `cols` floats contiguous. */
+  colDot(x: number, y: number, out: number, rows: number, cols: number): void;
+  /**
+   * Batch norm's forward pass over rows of `cols` contiguous floats: x̂(i,j) = (x(i,j) −
+   * mean[j])·inv[j] into `xhat`, out(i,j) = x̂(i,j)·gamma[j] + beta[j] into `out`.
+   */
+  bnNormalize(
+    x: number,
+    mean: number,
+    inv: number,
+    gamma: number,
+    beta: number,
+    xhat: number,
+    out: number,
+    rows: number,
+    cols: number,
+  ): void;
+  /**
+   * Batch norm's input gradient over rows of `cols` contiguous floats:
+   * out(i,j) = (g(i,j)·gamma[j] − c1[j] − x̂(i,j)·c2[j])·inv[j].
+   */
+  bnGrad(
+    g: number,
+    xhat: number,
+    gamma: number,
+    c1: number,
+    c2: number,
+    inv: number,
+    out: number,
+    rows: number,
+    cols: number,
+  ): void;
 }
 
 /** Options of {@link mlpSimd}. */

@@ -367,6 +367,104 @@ Deno.test("actGrad() masks, or multiplies, the gradient by the activation's deri
   }
 });
 
+/** The batch-norm kernels' formulas in float32, row by row (as the kernels round). */
+const f32 = Math.fround;
+const BN_KERNELS: {
+  name: string;
+  rowArgs: number;
+  colArgs: number;
+  /** Values of the outputs (one or two arrays of rows × cols, or one of cols). */
+  reference: (rows: number[][], cols: number[][], r: number, c: number) => number[][];
+  call: (k: MlpSimd, ptrs: number[], outs: number[], r: number, c: number) => void;
+}[] = [
+  {
+    name: "colSqDev",
+    rowArgs: 1,
+    colArgs: 1,
+    reference: ([x], [mean], r, c) => [
+      Array.from({ length: c }, (_, j) => {
+        let s = 0;
+        for (let i = 0; i < r; i++) {
+          const d = f32(x[i * c + j] - mean[j]);
+          s = f32(s + f32(d * d));
+        }
+        return s;
+      }),
+    ],
+    call: (k, [x, mean], [out], r, c) => k.colSqDev(x, mean, out, r, c),
+  },
+  {
+    name: "colDot",
+    rowArgs: 2,
+    colArgs: 0,
+    reference: ([x, y], _, r, c) => [
+      Array.from({ length: c }, (_, j) => {
+        let s = 0;
+        for (let i = 0; i < r; i++) s = f32(s + f32(x[i * c + j] * y[i * c + j]));
+        return s;
+      }),
+    ],
+    call: (k, [x, y], [out], r, c) => k.colDot(x, y, out, r, c),
+  },
+  {
+    name: "bnNormalize",
+    rowArgs: 1,
+    colArgs: 4,
+    reference: ([x], [mean, inv, gamma, beta], r, c) => {
+      const h = x.slice(0, r * c).map((v, o) => f32(f32(v - mean[o % c]) * inv[o % c]));
+      return [h, h.map((v, o) => f32(f32(v * gamma[o % c]) + beta[o % c]))];
+    },
+    call: (k, [x, mean, inv, gamma, beta], [xhat, out], r, c) =>
+      k.bnNormalize(x, mean, inv, gamma, beta, xhat, out, r, c),
+  },
+  {
+    name: "bnGrad",
+    rowArgs: 2,
+    colArgs: 4,
+    reference: ([g, h], [gamma, c1, c2, inv], r, c) => [
+      g.slice(0, r * c).map((v, o) => {
+        const j = o % c;
+        return f32(f32(f32(f32(v * gamma[j]) - c1[j]) - f32(h[o] * c2[j])) * inv[j]);
+      }),
+    ],
+    call: (k, [g, h, gamma, c1, c2, inv], [out], r, c) =>
+      k.bnGrad(g, h, gamma, c1, c2, inv, out, r, c),
+  },
+];
+
+Deno.test("the batch-norm kernels compute their formulas in float32, row by row", async (t) => {
+  const rng = makeRng(7);
+  for (const kernel of BN_KERNELS) {
+    await t.step(kernel.name, () => {
+      for (const [variant, kernels] of withJs) {
+        for (const rows of [1, 2, 3, 7, 32]) {
+          for (const cols of [...SIZES, 64, 130]) {
+            const n = rows * cols;
+            const arena = new Arena((kernel.rowArgs + 2) * n + (kernel.colArgs + 1) * cols + 99);
+            const ptrs: number[] = [];
+            for (let a = 0; a < kernel.rowArgs; a++) ptrs.push(arena.alloc(n, normal(rng)));
+            for (let a = 0; a < kernel.colArgs; a++) ptrs.push(arena.alloc(cols, normal(rng)));
+            const values = (p: number, len: number) => [...heap.subarray(p / 4, p / 4 + len)];
+            const rowVals = ptrs.slice(0, kernel.rowArgs).map((p) => values(p, n));
+            const colVals = ptrs.slice(kernel.rowArgs).map((p) => values(p, cols));
+            const ref = kernel.reference(rowVals, colVals, rows, cols);
+            const outs = ref.map((r) => arena.alloc(r.length, normal(rng)));
+            const expected = new Map<number, [number, number]>();
+            ref.forEach((r, o) => r.forEach((v, i) => expected.set(outs[o] / 4 + i, [v, 1])));
+            checkOutputs(
+              arena,
+              () => kernel.call(kernels, ptrs, outs, rows, cols),
+              expected,
+              0,
+              `${variant} ${kernel.name} ${rows}×${cols}`,
+            );
+          }
+        }
+      }
+    });
+  }
+});
+
 /** Settings of one optimizer step. */
 interface Step {
   lr: number;
