@@ -256,7 +256,9 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
             { textContent: '.reveal .fragment { transition: none !important; }' }))`);
 
           const total = await page.evaluate<number>("Reveal.getTotalSlides()");
-          const split = await page.evaluate<{ continued: number; misplaced: string[] }>(`(() => {
+          const split = await page.evaluate<
+            { continued: number; misplaced: string[]; raw: string[] }
+          >(`(() => {
             const misplaced = [];
             const all = [...document.querySelectorAll('.reveal .slides section.continued')];
             for (const c of all) {
@@ -267,8 +269,24 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
                 misplaced.push(n);
               }
             }
-            return { continued: all.length, misplaced };
+            // A continuation repeats its slide's heading as rendered (math as math, not TeX).
+            const outsideMath = (h) => {
+              const copy = h.cloneNode(true);
+              copy.querySelectorAll('.katex').forEach((k) => k.remove());
+              return copy.textContent;
+            };
+            const raw = [];
+            for (const c of all) {
+              const h = c.querySelector('.continued-title');
+              const before = c.previousElementSibling?.querySelector('.slide-body :is(h1, h2, h3)');
+              const formulas = (el) => el ? el.querySelectorAll('.katex').length : 0;
+              if (h && (/\\\\[a-zA-Z]/.test(outsideMath(h)) || formulas(h) !== formulas(before))) {
+                raw.push(h.textContent);
+              }
+            }
+            return { continued: all.length, misplaced, raw };
           })()`);
+          assert.deepEqual(split.raw, [], "continuation headings render their math");
           assert.deepEqual(
             split.misplaced,
             [],

@@ -199,6 +199,8 @@ function withSlideFonts(spec: VegaLiteSpec): VegaLiteSpec {
   atLeast(legend, "labelLimit", Math.round(160 * SLIDE_FONT_RATIO));
   atLeast(legend, "labelFontSize", F.legendLabel);
   atLeast(legend, "titleFontSize", F.legendTitle);
+  // A gradient legend's end labels are centred on its ends: room for half a label under the title.
+  atLeast(legend, "titlePadding", Math.ceil(F.legendLabel / 2) + 4);
   const header = configPart(config, "header");
   atLeast(header, "labelFontSize", F.header);
   atLeast(header, "titleFontSize", F.header);

@@ -272,16 +272,26 @@
     return Array.from(body.querySelectorAll("svg, img")).some((el) => !except.contains(el));
   }
 
-  /** The slide's heading (its level and text), for its continuation slides. */
+  /**
+   * The slide's heading (its level, its text and its HTML: rendered math stays rendered), for
+   * its continuation slides. The text leaves out KaTeX's MathML copy of each formula.
+   */
   function titleOf(section) {
-    if (section.dataset.title !== undefined) {
-      return { tag: section.dataset.titleTag || "h2", text: section.dataset.title };
-    }
+    const made = headings.get(section);
+    if (made) return made;
     const heading = section.querySelector(":scope > .slide-body :is(h1, h2, h3)");
-    return heading
-      ? { tag: heading.tagName.toLowerCase(), text: heading.textContent.trim() }
-      : { tag: "h2", text: "" };
+    if (!heading) return { tag: "h2", text: "", html: "" };
+    const plain = heading.cloneNode(true);
+    plain.querySelectorAll(".katex-mathml").forEach((el) => el.remove());
+    return {
+      tag: heading.tagName.toLowerCase(),
+      text: plain.textContent.replace(/\s+/g, " ").trim(),
+      html: heading.innerHTML.trim(),
+    };
   }
+
+  /** The heading each continuation slide continues (that of the slide it was split from). */
+  const headings = new WeakMap();
 
   /** Each split slide's continuation slide. */
   const continuations = new WeakMap();
@@ -308,6 +318,7 @@
     continuations.set(section, cont);
     cont.dataset.slideNumber = section.dataset.slideNumber;
     cont.dataset.continued = String(Number(section.dataset.continued ?? 0) + 1);
+    headings.set(cont, title);
     cont.dataset.title = title.text;
     cont.dataset.titleTag = title.tag;
     if (section.dataset.cells) cont.dataset.cells = section.dataset.cells;
@@ -316,7 +327,7 @@
     if (title.text) {
       const h = document.createElement(title.tag);
       h.className = "continued-title";
-      h.textContent = title.text + " (continued)";
+      h.innerHTML = `${title.html} (continued)`;
       body.append(h);
     }
     cont.append(body);
