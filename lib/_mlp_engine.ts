@@ -36,6 +36,12 @@ import { fillDropoutMask } from "./_alea.ts";
 
 export type { MlpSimd } from "./_mlp_simd.ts";
 
+/**
+ * Layers of at least this many units apply bias and activation inside the forward product
+ * (gemmBiasAct); narrower ones (an output unit) keep gemm's shortcuts for one column.
+ */
+const EPILOGUE_MIN_UNITS = 4;
+
 /** Weights smaller than this in size are set to 0 after each update (as the flat updater does). */
 const FLUSH_BELOW = 1e-20;
 
@@ -56,7 +62,22 @@ export function jsKernels(memory: WebAssembly.Memory): MlpSimd {
     return Math.min(Math.max(gj, -c), c);
   };
   const flush = (x: number) => Math.abs(x) < FLUSH_BELOW ? 0 : x;
-  return {
+  const kernels: MlpSimd = {
+    gemmBiasAct(a, aI, aT, b, bT, c, cI, m, n, k, accumulate, bias, act, alpha) {
+      kernels.gemm(a, aI, aT, b, bT, c, cI, m, n, k, accumulate);
+      const F = view(), al = Math.fround(alpha);
+      for (let i = 0; i < m; i++) {
+        const co = (c + i * cI) >> 2;
+        for (let j = 0; j < n; j++) {
+          const z = Math.fround(F[co + j] + F[(bias >> 2) + j]);
+          F[co + j] = act === ACT.relu
+            ? (z > 0 ? z : 0)
+            : act === ACT.leakyRelu && z < 0
+            ? al * z
+            : z;
+        }
+      }
+    },
     gemm(a, aI, aT, b, bT, c, cI, m, n, k, accumulate) {
       const F = view();
       for (let i = 0; i < m; i++) {
@@ -209,6 +230,7 @@ export function jsKernels(memory: WebAssembly.Memory): MlpSimd {
       }
     },
   };
+  return kernels;
 }
 
 /** Makes the kernels over a memory; undefined when they cannot run here. */
@@ -663,33 +685,41 @@ export class MlpEngine {
     for (const e of this.#steps) {
       const n = B * e.outDim;
       if (e.kind === "dense") {
-        k.gemm(
-          inp * 4,
-          e.inDim * 4,
-          4,
-          e.w * 4,
-          e.outDim * 4,
-          e.out * 4,
-          e.outDim * 4,
-          B,
-          e.outDim,
-          e.inDim,
-          0,
-        );
         const code = ACT[e.act.name as keyof typeof ACT];
-        if (code !== undefined && (e.b >= 0 || code !== ACT.linear)) {
-          // bias and activation in one pass
-          const bias = e.b >= 0 ? e.b : this.#zeros;
-          k.biasAct(e.out * 4, bias * 4, B, e.outDim, code, e.act.alpha);
+        const m = e.outDim, bias = e.b >= 0 ? e.b : this.#zeros;
+        const epilogue = code !== undefined && (e.b >= 0 || code !== ACT.linear);
+        if (epilogue && m >= EPILOGUE_MIN_UNITS) {
+          // bias and activation applied in the product's registers
+          k.gemmBiasAct(
+            inp * 4,
+            e.inDim * 4,
+            4,
+            e.w * 4,
+            m * 4,
+            e.out * 4,
+            m * 4,
+            B,
+            m,
+            e.inDim,
+            0,
+            bias * 4,
+            code,
+            e.act.alpha,
+          );
         } else {
-          if (e.b >= 0) {
-            const m = e.outDim, bo = e.b;
-            for (let r = 0; r < B; r++) {
-              const o = e.out + r * m;
-              for (let j = 0; j < m; j++) F[o + j] += F[bo + j];
+          k.gemm(inp * 4, e.inDim * 4, 4, e.w * 4, m * 4, e.out * 4, m * 4, B, m, e.inDim, 0);
+          if (epilogue) {
+            k.biasAct(e.out * 4, bias * 4, B, m, code, e.act.alpha);
+          } else {
+            if (e.b >= 0) {
+              const bo = e.b;
+              for (let r = 0; r < B; r++) {
+                const o = e.out + r * m;
+                for (let j = 0; j < m; j++) F[o + j] += F[bo + j];
+              }
             }
+            actForward(F, e.act, e.out, e.out, B, m);
           }
-          actForward(F, e.act, e.out, e.out, B, e.outDim);
         }
       } else if (e.kind === "act") {
         const code = ACT[e.act.name as keyof typeof ACT];

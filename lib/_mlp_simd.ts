@@ -266,13 +266,14 @@ const UNROLL_T = 8;
  * gemmNT (dot products of rows) when A's rows and B's column are contiguous, or is computed
  * as Cᵀ = Bᵀ·Aᵀ when A is read transposed and C's column is contiguous.
  */
-function gemmFunc(madd: Madd): Func {
-  const f = new Func(Array(11).fill(I32));
-  const [a, aI, aT, b, bT, c, cI, m, n, k, accumulate] = params(11);
+function gemmFunc(madd: Madd, epilogue = false): Func {
+  const f = new Func(epilogue ? [...Array(13).fill(I32), F64] : Array(11).fill(I32));
+  const [a, aI, aT, b, bT, c, cI, m, n, k, accumulate, bias, act] = params(13);
   const [i, jb, nb, ap, bp, cp, t] = f.locals(I32, 7);
   const maxR = GEMM_ROWS[0], maxV = GEMM_WIDTHS[0] / 4;
   const aOff = f.locals(I32, maxR), cOff = f.locals(I32, maxR);
   const acc = f.locals(V128, maxR * maxV), bv = f.locals(V128, maxV), s = f.local(V128);
+  const alpha = epilogue ? f.local(V128) : -1;
   /** The address of row r of a tile: base + off[r] (off[r] = r · the row stride). */
   const row = (base: number, off: number[], r: number) =>
     r === 0 ? asm`local.get ${base}` : asm`local.get ${base} local.get ${off[r]} i32.add`;
@@ -300,6 +301,23 @@ function gemmFunc(madd: Madd): Func {
       }
     }
     step.push(...inc(ap, asm`local.get ${aT}`), ...inc(bp, asm`local.get ${bT}`));
+    const finish: Code = [];
+    if (epilogue) {
+      // z = C + bias, then the activation, as biasAct does
+      const relu: Code = [], leaky: Code = [];
+      for (let v = 0; v < V; v++) {
+        finish.push(...asm`local.get ${bias} local.get ${jb} i32.add ${ld(16 * v)} local.set ${s}`);
+        for (let r = 0; r < R; r++) {
+          const z = at(r, v);
+          finish.push(...asm`local.get ${z} local.get ${s} f32x4.add local.set ${z}`);
+          relu.push(...asm`${ZERO} local.get ${z} f32x4.pmax local.set ${z}`);
+          leaky.push(...asm`local.get ${alpha} local.get ${z} f32x4.mul local.get ${z}
+            local.get ${z} ${ZERO} f32x4.lt v128.bitselect local.set ${z}`);
+        }
+      }
+      const is = (x: number) => asm`local.get ${act} i32.const ${x} i32.eq`;
+      finish.push(...ifThen(is(ACT.relu), relu, ifThen(is(ACT.leakyRelu), leaky)));
+    }
     return asm`
       local.get ${a} local.get ${i} local.get ${aI} i32.mul i32.add local.set ${ap}
       local.get ${b} local.get ${jb} i32.add local.set ${bp}
@@ -308,7 +326,7 @@ function gemmFunc(madd: Madd): Func {
       ${ifThen(asm`local.get ${accumulate}`, load, zero)}
       ${countDown(t, asm`local.get ${k}`, UNROLL_T, Array(UNROLL_T).fill(step).flat())}
       ${countDown(t, asm`local.get ${t}`, 1, step)}
-      ${store}`;
+      ${finish} ${store}`;
   };
 
   const driver = (adjacent: boolean): Code => [
@@ -339,8 +357,12 @@ function gemmFunc(madd: Madd): Func {
       i32.const 4 i32.const 1 local.get ${m} local.get ${k} local.get ${accumulate}
       ${call("gemm")} return`,
   );
-  f.code = asm`local.get ${n} i32.const 2 i32.shl local.set ${nb} ${offsets} ${dots} ${transposed}
-    ${ifThen(is(aI, 4), driver(true), driver(false))}`;
+  f.code = epilogue
+    ? asm`local.get 13 f32.demote_f64 f32x4.splat local.set ${alpha}
+      local.get ${n} i32.const 2 i32.shl local.set ${nb} ${offsets}
+      ${ifThen(is(aI, 4), driver(true), driver(false))}`
+    : asm`local.get ${n} i32.const 2 i32.shl local.set ${nb} ${offsets} ${dots} ${transposed}
+      ${ifThen(is(aI, 4), driver(true), driver(false))}`;
   return f;
 }
 
@@ -990,6 +1012,7 @@ const KERNELS: [keyof MlpSimd, (madd: Madd) => Func][] = [
   ["sumSqGrad", sumSqGradFunc],
   ["biasAct", biasActFunc],
   ["actGrad", actGradFunc],
+  ["gemmBiasAct", (madd) => gemmFunc(madd, true)],
   ["colSqDev", colSqDevFunc],
   ["colDot", colDotFunc],
   ["bnNormalize", bnNormalizeFunc],
@@ -1077,6 +1100,27 @@ export interface MlpSimd {
     n: number,
     k: number,
     accumulate: number,
+  ): void;
+  /**
+   * {@link MlpSimd.gemm}, then C(i,j) ← f(C(i,j) + bias(j)) with bias(j) at bias + 4j and f as
+   * in {@link MlpSimd.biasAct} (act, alpha), in the registers before C is stored: a dense
+   * layer's forward pass in one call. n = 1 takes no shortcut here (gemm then biasAct does).
+   */
+  gemmBiasAct(
+    a: number,
+    aI: number,
+    aT: number,
+    b: number,
+    bT: number,
+    c: number,
+    cI: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+    bias: number,
+    act: number,
+    alpha: number,
   ): void;
   /** out[j] = Σ_{i<rows} x[i·rowBytes/4 + j] for j < cols (bias gradients). */
   colSum(x: number, rowBytes: number, out: number, rows: number, cols: number): void;

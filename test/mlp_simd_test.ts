@@ -93,13 +93,15 @@ function checkGemm(
   accumulate: number,
   what: string,
   pad = 0,
+  epilogue?: [number, number],
 ): void {
   const [sI, sT, span] = layout.layout(m, k);
   const bRow = n + pad, cRow = n + pad;
-  const arena = new Arena(span + k * bRow + m * cRow + 64);
+  const arena = new Arena(span + k * bRow + m * cRow + n + 64);
   const a = arena.alloc(span, normal(rng));
   const b = arena.alloc(k * bRow, normal(rng));
   const c = arena.alloc(m * cRow, normal(rng));
+  const bias = arena.alloc(n, normal(rng));
   const expected = new Map<number, [number, number]>();
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -110,15 +112,25 @@ function checkGemm(
         sum += term;
         scale += Math.abs(term);
       }
-      expected.set(at, [sum, scale + 1e-30]);
+      if (epilogue) {
+        const z = sum + heap[bias / 4 + j];
+        expected.set(at, [activate(epilogue[0], epilogue[1], z), scale + Math.abs(z) + 1e-30]);
+      } else {
+        expected.set(at, [sum, scale + 1e-30]);
+      }
     }
   }
+  const args = [a, 4 * sI, 4 * sT, b, 4 * bRow, c, 4 * cRow, m, n, k, accumulate] as const;
   checkOutputs(
     arena,
-    () => kernels.gemm(a, 4 * sI, 4 * sT, b, 4 * bRow, c, 4 * cRow, m, n, k, accumulate),
+    () =>
+      epilogue
+        ? kernels.gemmBiasAct(...args, bias, epilogue[0], epilogue[1])
+        : kernels.gemm(...args),
     expected,
     1e-5,
-    `${what} gemm m=${m} n=${n} k=${k} ${layout.name} accumulate=${accumulate}`,
+    `${what} gemm${epilogue ? `BiasAct ${epilogue}` : ""} m=${m} n=${n} k=${k} ${layout.name} ` +
+      `accumulate=${accumulate}`,
   );
 }
 
@@ -187,6 +199,25 @@ Deno.test("gemm() matches the product in double precision for odd sizes, every l
           for (const layout of A_LAYOUTS) {
             for (const pad of [0, 3]) {
               checkGemm(kernels, rng, m, n, k, layout, (m + n + k) & 1, what, pad);
+            }
+          }
+        }
+      }
+    }
+  }
+});
+
+Deno.test("gemmBiasAct() is gemm, then the bias and the activation, for odd sizes", () => {
+  const rng = makeRng(8);
+  for (const [what, kernels] of withJs) {
+    for (const act of [[ACT.linear, 0], [ACT.relu, 0], [ACT.leakyRelu, 0.2]] as const) {
+      for (const m of SIZES) {
+        for (const n of [1, 2, 3, 5, 9, 17, 64]) {
+          for (const k of [1, 2, 5, 33]) {
+            for (const layout of A_LAYOUTS) {
+              for (const pad of [0, 3]) {
+                checkGemm(kernels, rng, m, n, k, layout, (m + n + k) & 1, what, pad, [...act]);
+              }
             }
           }
         }
