@@ -78,6 +78,10 @@ export function jsKernels(memory: WebAssembly.Memory): MlpSimd {
         }
       }
     },
+    gemmNTAct(a, aRow, b, bRow, c, cI, m, n, k, accumulate, mask, act, alpha) {
+      kernels.gemmNT(a, aRow, b, bRow, c, cI, m, n, k, accumulate);
+      for (let i = 0; i < m; i++) kernels.actGrad(c + i * cI, mask + i * cI, n, act, alpha);
+    },
     gemm(a, aI, aT, b, bT, c, cI, m, n, k, accumulate) {
       const F = view();
       for (let i = 0; i < m; i++) {
@@ -745,24 +749,50 @@ export class MlpEngine {
     const fused = this.#outputGrad(F, inp, B);
     mark("output gradient");
     // backward
-    let g = this.#g1, alt = this.#g2;
+    let g = this.#g1, alt = this.#g2, masked = false;
     const steps = this.#steps;
     for (let i = steps.length - 1; i >= 0; i--) {
       const e = steps[i];
       const a = i > 0 ? steps[i - 1].out : xb;
       const isLast = i === steps.length - 1;
+      const applied = masked;
+      masked = false;
       if (e.kind === "dense") {
-        if (!(isLast && fused)) actBackward(F, k, e.act, e.out, g, B, e.outDim);
+        if (!(isLast && fused) && !applied) actBackward(F, k, e.act, e.out, g, B, e.outDim);
         const m = e.outDim;
         if (e.gw >= 0) {
           k.gemm(a * 4, 4, e.inDim * 4, g * 4, m * 4, e.gw * 4, m * 4, e.inDim, m, B, 0);
         }
         if (e.gb >= 0) k.colSum(g * 4, m * 4, e.gb * 4, B, m);
         if (!e.needGrad) break;
-        k.gemmNT(g * 4, m * 4, e.w * 4, m * 4, alt * 4, e.inDim * 4, B, e.inDim, m, 0);
+        // the activation before this layer (ReLU, leaky ReLU) applied as the product is stored
+        const prev = i > 0 ? steps[i - 1] : undefined;
+        const code = prev && prev.kind !== "dropout" && prev.kind !== "bn"
+          ? ACT[prev.act.name as keyof typeof ACT]
+          : undefined;
+        if (prev && (code === ACT.relu || code === ACT.leakyRelu)) {
+          k.gemmNTAct(
+            g * 4,
+            m * 4,
+            e.w * 4,
+            m * 4,
+            alt * 4,
+            e.inDim * 4,
+            B,
+            e.inDim,
+            m,
+            0,
+            prev.out * 4,
+            code,
+            prev.act.alpha,
+          );
+          masked = true;
+        } else {
+          k.gemmNT(g * 4, m * 4, e.w * 4, m * 4, alt * 4, e.inDim * 4, B, e.inDim, m, 0);
+        }
         [g, alt] = [alt, g];
       } else if (e.kind === "act") {
-        if (!(isLast && fused)) actBackward(F, k, e.act, e.out, g, B, e.outDim);
+        if (!(isLast && fused) && !applied) actBackward(F, k, e.act, e.out, g, B, e.outDim);
       } else if (e.kind === "dropout") {
         k.actGrad(g * 4, e.mask * 4, B * e.outDim, 0, 0);
       } else {

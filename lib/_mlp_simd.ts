@@ -81,6 +81,7 @@ const OPS: Record<string, Code> = {
   "f64.eq": [0x61],
   "f64.gt": [0x64],
   "i32.add": [0x6a],
+  "i32.sub": [0x6b],
   "i32.mul": [0x6c],
   "i32.and": [0x71],
   "i32.shl": [0x74],
@@ -397,14 +398,15 @@ function sum4(x: number[], p: number, q: number): Code {
  * into registers instead and adds A(i, t)·B(j:j+W, t) to each row of C, W = 4 columns at a
  * time: dot products of fewer than 4 values would leave most lanes idle.
  */
-function gemmNTFunc(madd: Madd): Func {
-  const f = new Func(Array(10).fill(I32));
-  const [a, aRow, b, bRow, c, cI, m, n, k, accumulate] = params(10);
+function gemmNTFunc(madd: Madd, epilogue = false): Func {
+  const f = new Func(epilogue ? [...Array(12).fill(I32), F64] : Array(10).fill(I32));
+  const [a, aRow, b, bRow, c, cI, m, n, k, accumulate, mask, act] = params(12);
   const [i, j, cp, t] = f.locals(I32, 4);
   const maxS = NT_TILES[0][0], maxR = Math.max(...NT_TILES.map(([, rows]) => rows[0]));
   const ap = f.locals(I32, maxR), bp = f.locals(I32, maxS);
   const acc = f.locals(V128, maxR * maxS), av = f.locals(V128, maxR);
   const [bv, p, q] = f.locals(V128, 3);
+  const [alpha, one, y] = epilogue ? f.locals(V128, 3) : [-1, -1, -1];
 
   const tile = (R: number, S: number): Code => {
     const at = (r: number, s: number) => acc[r * maxS + s];
@@ -448,6 +450,19 @@ function gemmNTFunc(madd: Madd): Func {
     };
     const { ld, st } = lanes(S);
     const store: Code = [];
+    // the activation's derivative, from its output y at the same offset from `mask` as C's
+    const masked: Code = epilogue
+      ? asm`local.get ${cp} local.get ${c} i32.sub local.get ${mask} i32.add ${ld(0)}
+        local.set ${y}
+        ${
+        ifThen(
+          asm`local.get ${act} i32.const ${ACT.relu} i32.eq`,
+          asm`local.get ${p} local.get ${y} ${ZERO} f32x4.gt v128.and local.set ${p}`,
+          asm`local.get ${p} local.get ${one} local.get ${alpha} local.get ${y} ${ZERO} f32x4.gt
+            v128.bitselect f32x4.mul local.set ${p}`,
+        )
+      }`
+      : [];
     for (let r = 0; r < R; r++) {
       const x = [0, 1, 2, 3].map((s) => at(r, s < S ? s : 0));
       const add = asm`local.get ${p} local.get ${cp} ${ld(0)} f32x4.add local.set ${p}`;
@@ -455,7 +470,7 @@ function gemmNTFunc(madd: Madd): Func {
         local.get ${c} local.get ${i} i32.const ${r} i32.add local.get ${cI} i32.mul i32.add
         local.get ${j} i32.const 2 i32.shl i32.add local.set ${cp}
         ${sum4(x, p, q)} local.set ${p} ${ifThen(asm`local.get ${accumulate}`, add)}
-        local.get ${cp} local.get ${p} ${st(0)}`);
+        ${masked} local.get ${cp} local.get ${p} ${st(0)}`);
     }
     return asm`${pointers} ${zero}
       ${countDown(t, asm`local.get ${k}`, 4 * UNROLL_T, step(UNROLL_T, false))}
@@ -524,6 +539,24 @@ function gemmNTFunc(madd: Madd): Func {
       local.get ${cI} local.get ${m} local.get ${n} i32.const 1 local.get ${accumulate}
       ${call("gemm")} return`,
   );
+  if (epilogue) {
+    // k < 4: gemmNT's paths for it, then actGrad row by row
+    const rowGrad = asm`local.get ${i} local.get ${j} local.get ${n} local.get ${act}
+      local.get 12 ${call("actGrad")} ${inc(i, asm`local.get ${cI}`)} ${
+      inc(j, asm`local.get ${cI}`)
+    }`;
+    f.code = asm`local.get 12 f32.demote_f64 f32x4.splat local.set ${alpha}
+      f64.const 1 f32.demote_f64 f32x4.splat local.set ${one}
+      ${
+      ifThen(
+        asm`local.get ${k} i32.const 4 i32.lt_s`,
+        asm`${params(10).flatMap((x) => asm`local.get ${x}`)} ${call("gemmNT")}
+          local.get ${c} local.set ${i} local.get ${mask} local.set ${j}
+          ${countDown(t, asm`local.get ${m}`, 1, rowGrad)} return`,
+      )
+    } ${dots}`;
+    return f;
+  }
   f.code = asm`${outer}`;
   f.code.push(...ifThen(
     asm`local.get ${k} i32.const 4 i32.lt_s`,
@@ -1013,6 +1046,7 @@ const KERNELS: [keyof MlpSimd, (madd: Madd) => Func][] = [
   ["biasAct", biasActFunc],
   ["actGrad", actGradFunc],
   ["gemmBiasAct", (madd) => gemmFunc(madd, true)],
+  ["gemmNTAct", (madd) => gemmNTFunc(madd, true)],
   ["colSqDev", colSqDevFunc],
   ["colDot", colDotFunc],
   ["bnNormalize", bnNormalizeFunc],
@@ -1119,6 +1153,27 @@ export interface MlpSimd {
     k: number,
     accumulate: number,
     bias: number,
+    act: number,
+    alpha: number,
+  ): void;
+  /**
+   * {@link MlpSimd.gemmNT}, then C(i,j) ← C(i,j)·f′ with f′ from the activation's output
+   * y(i,j) at mask + i·cI + 4j (C's layout): act 1 (ReLU) y > 0 ? 1 : 0, 2 (leaky ReLU)
+   * y > 0 ? 1 : alpha, as {@link MlpSimd.actGrad}: the input gradient of a dense layer through
+   * the activation before it, in one call.
+   */
+  gemmNTAct(
+    a: number,
+    aRow: number,
+    b: number,
+    bRow: number,
+    c: number,
+    cI: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+    mask: number,
     act: number,
     alpha: number,
   ): void;

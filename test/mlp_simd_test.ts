@@ -144,12 +144,14 @@ function checkGemmNT(
   accumulate: number,
   what: string,
   pad = 0,
+  epilogue?: [number, number],
 ): void {
   const aRow = k + pad, bRow = k + pad, cRow = n + pad;
-  const arena = new Arena(m * aRow + n * bRow + m * cRow + 64);
+  const arena = new Arena(m * aRow + n * bRow + 2 * m * cRow + 64);
   const a = arena.alloc(m * aRow, normal(rng));
   const b = arena.alloc(n * bRow, normal(rng));
   const c = arena.alloc(m * cRow, normal(rng));
+  const mask = arena.alloc(m * cRow, withSpecials(rng));
   const expected = new Map<number, [number, number]>();
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -160,15 +162,22 @@ function checkGemmNT(
         sum += term;
         scale += Math.abs(term);
       }
-      expected.set(at, [sum, scale + 1e-30]);
+      const y = heap[mask / 4 + i * cRow + j];
+      const d = epilogue === undefined ? 1 : y > 0 ? 1 : epilogue[0] === ACT.relu ? 0 : epilogue[1];
+      expected.set(at, [sum * d, scale + 1e-30]);
     }
   }
+  const args = [a, 4 * aRow, b, 4 * bRow, c, 4 * cRow, m, n, k, accumulate] as const;
   checkOutputs(
     arena,
-    () => kernels.gemmNT(a, 4 * aRow, b, 4 * bRow, c, 4 * cRow, m, n, k, accumulate),
+    () =>
+      epilogue
+        ? kernels.gemmNTAct(...args, mask, epilogue[0], epilogue[1])
+        : kernels.gemmNT(...args),
     expected,
     1e-5,
-    `${what} gemmNT m=${m} n=${n} k=${k} accumulate=${accumulate}`,
+    `${what} gemmNT${epilogue ? `Act ${epilogue}` : ""} m=${m} n=${n} k=${k} ` +
+      `accumulate=${accumulate}`,
   );
 }
 
@@ -218,6 +227,23 @@ Deno.test("gemmBiasAct() is gemm, then the bias and the activation, for odd size
               for (const pad of [0, 3]) {
                 checkGemm(kernels, rng, m, n, k, layout, (m + n + k) & 1, what, pad, [...act]);
               }
+            }
+          }
+        }
+      }
+    }
+  }
+});
+
+Deno.test("gemmNTAct() is gemmNT, then the gradient of ReLU or leaky ReLU, for odd sizes", () => {
+  const rng = makeRng(9);
+  for (const [what, kernels] of withJs) {
+    for (const act of [[ACT.relu, 0], [ACT.leakyRelu, 0.25]] as const) {
+      for (const m of SIZES) {
+        for (const n of SIZES) {
+          for (const k of [1, 2, 3, 4, 9, 33]) {
+            for (const pad of [0, 2]) {
+              checkGemmNT(kernels, rng, m, n, k, (m + n + k) & 1, what, pad, [...act]);
             }
           }
         }
