@@ -3,8 +3,11 @@
  * dense network's training step: for a layer of `in` inputs and `out` units on a batch of
  * `batch` rows, the forward product (m = batch, k = in, n = out), the weight gradient
  * (m = in, n = out, k = batch, A read transposed) and the input gradient with gemmNT
- * (m = batch, n = in, k = out). Prints GMAC/s per shape (best of 200 timed runs of about 1 ms), then
- * ns per float for each optimizer, colSum and sumSqGrad over `count` floats.
+ * (m = batch, n = in, k = out), and the fused forms: gemmBiasAct (the forward product with bias
+ * and ReLU) and gemmNTAct (the input gradient with the ReLU mask). Prints GMAC/s per shape
+ * (best of 200 timed runs of about 1 ms), then ns per float for each optimizer, colSum and
+ * sumSqGrad over `count` floats, and for the activation and batch-norm passes (biasAct,
+ * actGrad, colSqDev, colDot, bnNormalize, bnGrad) over 256 × 512 floats.
  *
  * Run: deno run bench/mlp_kernels_bench.ts [--relaxed=false]
  *
@@ -66,7 +69,9 @@ for (const t0 = performance.now(); performance.now() - t0 < 300;) {
   kernels.sumSqGrad(w, g, 1024, 0, 0, 1);
 }
 console.log(`relaxed SIMD: ${relaxed}`);
-console.log("batch × in × out     forward GMAC/s   dW GMAC/s   dA (gemmNT) GMAC/s");
+console.log(
+  "batch × in × out     forward GMAC/s   dW GMAC/s   dA (gemmNT) GMAC/s   +bias+ReLU   +ReLU mask",
+);
 for (const [batch, inp, out] of shapes) {
   const macs = batch * inp * out;
   const fwd = best(() => kernels.gemm(A, 4 * inp, 4, B, 4 * out, C, 4 * out, batch, out, inp, 0));
@@ -74,9 +79,18 @@ for (const [batch, inp, out] of shapes) {
   const da = inp === 2
     ? NaN
     : best(() => kernels.gemmNT(A, 4 * out, B, 4 * out, C, 4 * inp, batch, inp, out, 0));
+  const fwdAct = best(() =>
+    kernels.gemmBiasAct(A, 4 * inp, 4, B, 4 * out, C, 4 * out, batch, out, inp, 0, w, 1, 0)
+  );
+  const daAct = inp === 2
+    ? NaN
+    : best(() =>
+      kernels.gemmNTAct(A, 4 * out, B, 4 * out, C, 4 * inp, batch, inp, out, 0, s1, 1, 0)
+    );
   const g = (ns: number) => (macs / ns).toFixed(2).padStart(8);
   console.log(
-    `${`${batch} × ${inp} × ${out}`.padEnd(20)} ${g(fwd)}         ${g(dw)}    ${g(da)}`,
+    `${`${batch} × ${inp} × ${out}`.padEnd(20)} ${g(fwd)}         ${g(dw)}    ${g(da)}` +
+      `             ${g(fwdAct)}     ${g(daAct)}`,
   );
 }
 
@@ -132,3 +146,17 @@ for (const count of [64 * 64 + 64, 512 * 512 + 512]) {
 const rows = 256, cols = 512;
 const colSum = best(() => kernels.colSum(A, 4 * cols, C, rows, cols)) / (rows * cols);
 console.log(`\ncolSum ${rows} × ${cols}: ${colSum.toFixed(3)} ns per float`);
+const n = rows * cols, perFloat = (f: () => void) => (best(f) / n).toFixed(3).padStart(6);
+console.log(`ns per float over ${rows} × ${cols}:`);
+console.log(`biasAct (ReLU)         ${perFloat(() => kernels.biasAct(A, w, rows, cols, 1, 0))}`);
+console.log(`actGrad (ReLU)         ${perFloat(() => kernels.actGrad(C, A, n, 1, 0))}`);
+console.log(`colSqDev               ${perFloat(() => kernels.colSqDev(A, w, C, rows, cols))}`);
+console.log(`colDot                 ${perFloat(() => kernels.colDot(A, B, C, rows, cols))}`);
+console.log(
+  `bnNormalize            ${
+    perFloat(() => kernels.bnNormalize(A, w, g, s1, s2, B, C, rows, cols))
+  }`,
+);
+console.log(
+  `bnGrad                 ${perFloat(() => kernels.bnGrad(A, B, w, g, s1, s2, C, rows, cols))}`,
+);
