@@ -3,8 +3,13 @@
  * a tfjs op: the weights θ, their gradients, the optimizer's state and the batch's
  * activations live in one `WebAssembly.Memory` of the engine's own; matrix products and
  * optimizer updates go through kernels (`MlpSimd`: the WebAssembly SIMD ones of
- * `_mlp_simd.ts`, or the plain JavaScript loops of {@link jsKernels}), bias, activations, dropout and batch norm are
- * JavaScript loops over Float32Array views.
+ * `_mlp_simd.ts`, or the plain JavaScript loops of {@link jsKernels}), and so do the passes
+ * over whole batches: bias with ReLU, leaky ReLU or linear activation (in the forward product's
+ * registers, `gemmBiasAct`, or `biasAct`), their gradients (in the input gradient's store,
+ * `gemmNTAct`, or `actGrad`), dropout's masks in the backward pass and batch norm's row passes
+ * (`colSum`, `colSqDev`, `colDot`, `bnNormalize`, `bnGrad`). The other activations, the output
+ * gradient, batch norm's per-column arithmetic and the drawing of dropout masks are JavaScript
+ * loops over Float32Array views.
  *
  * Why: every tfjs op has a fixed cost of a few microseconds on the wasm backend and a deep
  * narrow network runs about a hundred of them per step, plus read-backs and one upload per
@@ -689,7 +694,7 @@ export class MlpEngine {
     for (const e of this.#steps) {
       const n = B * e.outDim;
       if (e.kind === "dense") {
-        const code = ACT[e.act.name as keyof typeof ACT];
+        const code = actCode(e.act.name);
         const m = e.outDim, bias = e.b >= 0 ? e.b : this.#zeros;
         const epilogue = code !== undefined && (e.b >= 0 || code !== ACT.linear);
         if (epilogue && m >= EPILOGUE_MIN_UNITS) {
@@ -726,7 +731,7 @@ export class MlpEngine {
           }
         }
       } else if (e.kind === "act") {
-        const code = ACT[e.act.name as keyof typeof ACT];
+        const code = actCode(e.act.name);
         if (code !== undefined && code !== ACT.linear) {
           F.copyWithin(e.out, inp, inp + n);
           k.biasAct(e.out * 4, this.#zeros * 4, B, e.outDim, code, e.act.alpha);
@@ -768,7 +773,7 @@ export class MlpEngine {
         // the activation before this layer (ReLU, leaky ReLU) applied as the product is stored
         const prev = i > 0 ? steps[i - 1] : undefined;
         const code = prev && prev.kind !== "dropout" && prev.kind !== "bn"
-          ? ACT[prev.act.name as keyof typeof ACT]
+          ? actCode(prev.act.name)
           : undefined;
         if (prev && (code === ACT.relu || code === ACT.leakyRelu)) {
           k.gemmNTAct(
@@ -946,6 +951,17 @@ export class MlpEngine {
     }
     return penalized ? penalty : undefined;
   }
+}
+
+/** The kernels' code of an activation (ACT), undefined for those they do not apply. */
+function actCode(name: string): number | undefined {
+  return name === "relu"
+    ? ACT.relu
+    : name === "leakyRelu"
+    ? ACT.leakyRelu
+    : name === "linear"
+    ? ACT.linear
+    : undefined;
 }
 
 /** out = f(inp) row by row ([B, m]; out may be inp). */
