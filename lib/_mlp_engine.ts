@@ -6,10 +6,10 @@
  * `_mlp_simd.ts`, or the plain JavaScript loops of {@link jsKernels}), and so do the passes
  * over whole batches: bias with ReLU, leaky ReLU or linear activation (in the forward product's
  * registers, `gemmBiasAct`, or `biasAct`), their gradients (in the input gradient's store,
- * `gemmNTAct`, or `actGrad`), dropout's masks in the backward pass and batch norm's row passes
- * (`colSum`, `colSqDev`, `colDot`, `bnNormalize`, `bnGrad`). The other activations, the output
- * gradient, batch norm's per-column arithmetic and the drawing of dropout masks are JavaScript
- * loops over Float32Array views.
+ * `gemmNTAct`, or `actGrad`) and dropout's masks in the backward pass. The other activations,
+ * the output gradient, batch norm (whose column sums run in double precision, as the
+ * lessons' results were computed) and the drawing of dropout masks are JavaScript loops over
+ * Float32Array views.
  *
  * Why: every tfjs op has a fixed cost of a few microseconds on the wasm backend and a deep
  * narrow network runs about a hundred of them per step, plus read-backs and one upload per
@@ -359,12 +359,6 @@ interface EStep {
   /** bn: x̂, 1/σ, moving mean and variance, momentum, ε */
   xhat: number;
   invStd: number;
-  /** bn: the batch mean, two column scratch vectors, γ (or ones) and β (or zeros) */
-  mean: number;
-  c1: number;
-  c2: number;
-  gamma: number;
-  beta: number;
   mm: number;
   mv: number;
   momentum: number;
@@ -474,7 +468,6 @@ export class MlpEngine {
     };
     const gradOf = (idx: number) => idx >= 0 ? this.#grad + paramOff[idx] : -1;
     let dim = plan.inputDim, maxDim = dim;
-    const ones: [number, number][] = [];
     this.#xb = alloc(B * dim);
     plan.steps.forEach((s, i) => {
       const e: EStep = {
@@ -491,11 +484,6 @@ export class MlpEngine {
         keep: 1,
         xhat: -1,
         invStd: -1,
-        mean: -1,
-        c1: -1,
-        c2: -1,
-        gamma: -1,
-        beta: -1,
         mm: -1,
         mv: -1,
         momentum: 0,
@@ -521,12 +509,6 @@ export class MlpEngine {
         e.gb = gradOf(s.bIdx);
         e.xhat = alloc(B * dim);
         e.invStd = alloc(dim);
-        e.mean = alloc(dim);
-        e.c1 = alloc(dim);
-        e.c2 = alloc(dim);
-        e.gamma = e.w >= 0 ? e.w : alloc(dim);
-        e.beta = e.b >= 0 ? e.b : alloc(dim); // zeros: the memory starts zeroed
-        if (e.w < 0) ones.push([e.gamma, dim]);
         e.mm = slotOf(s.movingMean, -1, true);
         e.mv = slotOf(s.movingVariance, -1, true);
         e.momentum = s.momentum;
@@ -557,7 +539,6 @@ export class MlpEngine {
     const bytes = (top + 16) * 4;
     this.#memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
     this.#F = new Float32Array(this.#memory.buffer);
-    for (const [at, count] of ones) this.#F.fill(1, at, at + count);
     const kernels = (settings.kernels ?? engineSwitch.kernels)(this.#memory);
     if (kernels === undefined) throw new Error("the engine's kernels cannot run here");
     this.#k = kernels;
@@ -694,7 +675,7 @@ export class MlpEngine {
     for (const e of this.#steps) {
       const n = B * e.outDim;
       if (e.kind === "dense") {
-        const code = actCode(e.act.name);
+        const code = actCode(e.act);
         const m = e.outDim, bias = e.b >= 0 ? e.b : this.#zeros;
         const epilogue = code !== undefined && (e.b >= 0 || code !== ACT.linear);
         if (epilogue && m >= EPILOGUE_MIN_UNITS) {
@@ -731,7 +712,7 @@ export class MlpEngine {
           }
         }
       } else if (e.kind === "act") {
-        const code = actCode(e.act.name);
+        const code = actCode(e.act);
         if (code !== undefined && code !== ACT.linear) {
           F.copyWithin(e.out, inp, inp + n);
           k.biasAct(e.out * 4, this.#zeros * 4, B, e.outDim, code, e.act.alpha);
@@ -744,7 +725,7 @@ export class MlpEngine {
         fillDropoutMask(F, nextSeed(), n, e.keep, e.mask, inp, e.out);
         mark("dropout masks");
       } else {
-        bnForward(F, k, e, inp, B);
+        bnForward(F, e, inp, B);
       }
       inp = e.out;
     }
@@ -773,7 +754,7 @@ export class MlpEngine {
         // the activation before this layer (ReLU, leaky ReLU) applied as the product is stored
         const prev = i > 0 ? steps[i - 1] : undefined;
         const code = prev && prev.kind !== "dropout" && prev.kind !== "bn"
-          ? actCode(prev.act.name)
+          ? actCode(prev.act)
           : undefined;
         if (prev && (code === ACT.relu || code === ACT.leakyRelu)) {
           k.gemmNTAct(
@@ -801,7 +782,7 @@ export class MlpEngine {
       } else if (e.kind === "dropout") {
         k.actGrad(g * 4, e.mask * 4, B * e.outDim, 0, 0);
       } else {
-        if (!bnBackward(F, k, e, g, alt, B)) break;
+        if (!bnBackward(F, e, g, alt, B)) break;
         [g, alt] = [alt, g];
       }
     }
@@ -953,11 +934,16 @@ export class MlpEngine {
   }
 }
 
-/** The kernels' code of an activation (ACT), undefined for those they do not apply. */
-function actCode(name: string): number | undefined {
+/**
+ * The kernels' code of an activation (ACT), undefined for those they do not apply: leaky
+ * ReLU only with an α that is a float32, since the kernels multiply by α in float32 and the
+ * JavaScript loops in double precision (the same numbers only then).
+ */
+function actCode(act: { name: string; alpha: number }): number | undefined {
+  const name = act.name;
   return name === "relu"
     ? ACT.relu
-    : name === "leakyRelu"
+    : name === "leakyRelu" && Math.fround(act.alpha) === act.alpha
     ? ACT.leakyRelu
     : name === "linear"
     ? ACT.linear
@@ -1040,9 +1026,12 @@ function actBackward(
     case "relu":
       k.actGrad(g * 4, a * 4, n, ACT.relu, 0);
       return;
-    case "leakyRelu":
-      k.actGrad(g * 4, a * 4, n, ACT.leakyRelu, act.alpha);
+    case "leakyRelu": {
+      const alpha = act.alpha;
+      if (actCode(act) === ACT.leakyRelu) k.actGrad(g * 4, a * 4, n, ACT.leakyRelu, alpha);
+      else for (let j = 0; j < n; j++) F[g + j] *= F[a + j] > 0 ? 1 : alpha;
       return;
+    }
     case "sigmoid":
       for (let j = 0; j < n; j++) {
         const y = F[a + j];
@@ -1074,33 +1063,52 @@ function actBackward(
   }
 }
 
+/** Column accumulators of batch norm (double precision), grown as needed. */
+let acc1 = new Float64Array(64), acc2 = new Float64Array(64);
+
+function accumulators(m: number): [Float64Array, Float64Array] {
+  if (acc1.length < m) [acc1, acc2] = [new Float64Array(m), new Float64Array(m)];
+  acc1.fill(0, 0, m);
+  acc2.fill(0, 0, m);
+  return [acc1, acc2];
+}
+
 /**
  * Batch norm in training: batch mean μ and biased variance σ², x̂ = (x − μ)/√(σ² + ε),
  * out = γ·x̂ + β, moving averages m ← m − (1 − momentum)(m − μ_B) (same for the variance).
- * Column sums and the row passes run in the kernels; the per-column arithmetic here.
+ * Row by row, with per-column sums.
  */
-function bnForward(F: Float32Array, k: MlpSimd, e: EStep, inp: number, B: number): void {
-  const m = e.outDim, decay = 1 - e.momentum, mean = e.mean, inv = e.invStd;
-  k.colSum(inp * 4, m * 4, mean * 4, B, m);
-  for (let j = 0; j < m; j++) F[mean + j] /= B;
-  k.colSqDev(inp * 4, mean * 4, inv * 4, B, m);
+function bnForward(F: Float32Array, e: EStep, inp: number, B: number): void {
+  const m = e.outDim, decay = 1 - e.momentum;
+  const [mean, q] = accumulators(m);
+  for (let r = 0; r < B; r++) {
+    const o = inp + r * m;
+    for (let j = 0; j < m; j++) mean[j] += F[o + j];
+  }
+  for (let j = 0; j < m; j++) mean[j] = Math.fround(mean[j] / B);
+  for (let r = 0; r < B; r++) {
+    const o = inp + r * m;
+    for (let j = 0; j < m; j++) {
+      const c = F[o + j] - mean[j];
+      q[j] += c * c;
+    }
+  }
+  const inv = e.invStd;
   for (let j = 0; j < m; j++) {
-    const variance = Math.fround(F[inv + j] / B), mu = F[mean + j];
+    const variance = Math.fround(q[j] / B);
     F[inv + j] = 1 / Math.sqrt(variance + e.epsilon);
-    F[e.mm + j] = F[e.mm + j] - (F[e.mm + j] - mu) * decay;
+    F[e.mm + j] = F[e.mm + j] - (F[e.mm + j] - mean[j]) * decay;
     F[e.mv + j] = F[e.mv + j] - (F[e.mv + j] - variance) * decay;
   }
-  k.bnNormalize(
-    inp * 4,
-    mean * 4,
-    inv * 4,
-    e.gamma * 4,
-    e.beta * 4,
-    e.xhat * 4,
-    e.out * 4,
-    B,
-    m,
-  );
+  const gw = e.w, gb = e.b;
+  for (let r = 0; r < B; r++) {
+    const o = r * m, io = inp + o, xo = e.xhat + o, oo = e.out + o;
+    for (let j = 0; j < m; j++) {
+      const xh = Math.fround((F[io + j] - mean[j]) * F[inv + j]);
+      F[xo + j] = xh;
+      F[oo + j] = (gw >= 0 ? xh * F[gw + j] : xh) + (gb >= 0 ? F[gb + j] : 0);
+    }
+  }
 }
 
 /**
@@ -1108,25 +1116,33 @@ function bnForward(F: Float32Array, k: MlpSimd, e: EStep, inp: number, B: number
  * gradient on, ∂x = (1/σ)(g⊙γ − mean(g⊙γ) − x̂ ⊙ mean(g⊙γ⊙x̂)) into `out`. Returns whether
  * it did.
  */
-function bnBackward(
-  F: Float32Array,
-  k: MlpSimd,
-  e: EStep,
-  g: number,
-  out: number,
-  B: number,
-): boolean {
+function bnBackward(F: Float32Array, e: EStep, g: number, out: number, B: number): boolean {
   const m = e.outDim;
-  const sg = e.gb >= 0 ? e.gb : e.c1, sgx = e.gw >= 0 ? e.gw : e.c2;
-  k.colSum(g * 4, m * 4, sg * 4, B, m);
-  k.colDot(g * 4, e.xhat * 4, sgx * 4, B, m);
-  if (!e.needGrad) return false;
-  // mean(g⊙γ) and mean(g⊙γ⊙x̂)
-  const c1 = e.c1, c2 = e.c2, gamma = e.gamma;
-  for (let j = 0; j < m; j++) {
-    F[c1 + j] = F[sg + j] * F[gamma + j] / B;
-    F[c2 + j] = F[sgx + j] * F[gamma + j] / B;
+  const [sg, sgx] = accumulators(m);
+  for (let r = 0; r < B; r++) {
+    const go = g + r * m, xo = e.xhat + r * m;
+    for (let j = 0; j < m; j++) {
+      const gj = F[go + j];
+      sg[j] += gj;
+      sgx[j] += gj * F[xo + j];
+    }
   }
-  k.bnGrad(g * 4, e.xhat * 4, gamma * 4, c1 * 4, c2 * 4, e.invStd * 4, out * 4, B, m);
+  if (e.gw >= 0) { for (let j = 0; j < m; j++) F[e.gw + j] = sgx[j]; }
+  if (e.gb >= 0) { for (let j = 0; j < m; j++) F[e.gb + j] = sg[j]; }
+  if (!e.needGrad) return false;
+  // reuse the sums as mean(g⊙γ) and mean(g⊙γ⊙x̂)
+  for (let j = 0; j < m; j++) {
+    const gamma = e.w >= 0 ? F[e.w + j] : 1;
+    sg[j] = sg[j] * gamma / B;
+    sgx[j] = sgx[j] * gamma / B;
+  }
+  const inv = e.invStd, gw = e.w;
+  for (let r = 0; r < B; r++) {
+    const o = r * m, go = g + o, xo = e.xhat + o, oo = out + o;
+    for (let j = 0; j < m; j++) {
+      const gx = gw >= 0 ? F[go + j] * F[gw + j] : F[go + j];
+      F[oo + j] = (gx - sg[j] - F[xo + j] * sgx[j]) * F[inv + j];
+    }
+  }
   return true;
 }
