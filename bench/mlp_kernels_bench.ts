@@ -6,8 +6,8 @@
  * (m = batch, n = in, k = out), and the fused forms: gemmBiasAct (the forward product with bias
  * and ReLU) and gemmNTAct (the input gradient with the ReLU mask). Prints GMAC/s per shape
  * (best of 200 timed runs of about 1 ms), then ns per float for each optimizer, colSum and
- * sumSqGrad over `count` floats, and for the activation and batch-norm passes (biasAct,
- * actGrad, colSqDev, colDot, bnNormalize, bnGrad) over 256 × 512 floats.
+ * sumSqGrad over `count` floats, and for the activation passes (biasAct, actGrad) over
+ * 256 × 512 floats.
  *
  * Run: deno run bench/mlp_kernels_bench.ts [--relaxed=false]
  *
@@ -150,13 +150,3 @@ const n = rows * cols, perFloat = (f: () => void) => (best(f) / n).toFixed(3).pa
 console.log(`ns per float over ${rows} × ${cols}:`);
 console.log(`biasAct (ReLU)         ${perFloat(() => kernels.biasAct(A, w, rows, cols, 1, 0))}`);
 console.log(`actGrad (ReLU)         ${perFloat(() => kernels.actGrad(C, A, n, 1, 0))}`);
-console.log(`colSqDev               ${perFloat(() => kernels.colSqDev(A, w, C, rows, cols))}`);
-console.log(`colDot                 ${perFloat(() => kernels.colDot(A, B, C, rows, cols))}`);
-console.log(
-  `bnNormalize            ${
-    perFloat(() => kernels.bnNormalize(A, w, g, s1, s2, B, C, rows, cols))
-  }`,
-);
-console.log(
-  `bnGrad                 ${perFloat(() => kernels.bnGrad(A, B, w, g, s1, s2, C, rows, cols))}`,
-);

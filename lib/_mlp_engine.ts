@@ -183,52 +183,6 @@ export function jsKernels(memory: WebAssembly.Memory): MlpSimd {
         }
       }
     },
-    colSqDev(x, mean, out, rows, cols) {
-      const F = view(), X = x >> 2, M = mean >> 2, O = out >> 2;
-      for (let j = 0; j < cols; j++) {
-        let s = 0;
-        for (let i = 0; i < rows; i++) {
-          const d = Math.fround(F[X + i * cols + j] - F[M + j]);
-          s = Math.fround(s + Math.fround(d * d));
-        }
-        F[O + j] = s;
-      }
-    },
-    colDot(x, y, out, rows, cols) {
-      const F = view(), X = x >> 2, Y = y >> 2, O = out >> 2;
-      for (let j = 0; j < cols; j++) {
-        let s = 0;
-        for (let i = 0; i < rows; i++) {
-          s = Math.fround(s + Math.fround(F[X + i * cols + j] * F[Y + i * cols + j]));
-        }
-        F[O + j] = s;
-      }
-    },
-    bnNormalize(x, mean, inv, gamma, beta, xhat, out, rows, cols) {
-      const F = view(),
-        [X, M, I, G, B, H, O] = [x, mean, inv, gamma, beta, xhat, out].map((
-          p,
-        ) => p >> 2);
-      for (let i = 0; i < rows; i++) {
-        for (let j = 0; j < cols; j++) {
-          const h = Math.fround(Math.fround(F[X + i * cols + j] - F[M + j]) * F[I + j]);
-          F[H + i * cols + j] = h;
-          F[O + i * cols + j] = Math.fround(h * F[G + j]) + F[B + j];
-        }
-      }
-    },
-    bnGrad(g, xhat, gamma, c1, c2, inv, out, rows, cols) {
-      const F = view(),
-        [G, H, Y, A, C, I, O] = [g, xhat, gamma, c1, c2, inv, out].map((p) => p >> 2);
-      for (let i = 0; i < rows; i++) {
-        for (let j = 0; j < cols; j++) {
-          const o = i * cols + j;
-          const u = Math.fround(Math.fround(F[G + o] * F[Y + j]) - F[A + j]);
-          const v = Math.fround(u - Math.fround(F[H + o] * F[C + j]));
-          F[O + o] = v * F[I + j];
-        }
-      }
-    },
     actGrad(g, a, count, act, alpha) {
       const F = view(), G = g >> 2, A = a >> 2, al = Math.fround(alpha);
       for (let j = 0; j < count; j++) {

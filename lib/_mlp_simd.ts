@@ -3,8 +3,7 @@
  * products (forward pass, weight and input gradients; the forward one optionally with bias and
  * ReLU / leaky ReLU applied in its registers, the input gradient with the previous ReLU's
  * mask), column sums (bias gradients), the activation passes (bias + activation, activation
- * gradients, dropout masks), batch norm's row passes (squared deviations, column dot products,
- * normalization, input gradient) and the optimizer updates of `_optimizers.ts` (sgd, momentum,
+ * gradients, dropout masks) and the optimizer updates of `_optimizers.ts` (sgd, momentum,
  * rmsprop, adam, with L1/L2 penalties, clipping and decoupled weight decay), in float32.
  *
  * Why: every tfjs op has a fixed cost, so a small or deep network spends most of a training
@@ -22,9 +21,9 @@
  * accepts relaxed SIMD), batch 32 and layers of 64 to 784 inputs and units: 25–27 GMAC/s for
  * the forward products, 21–25 for the weight gradients and 24–27 for the input gradients
  * (14–15, 14–15 and 19–21 with multiply and add); adam 0.79 ns a float (1.33 with penalties
- * and clipping), sgd 0.21; over 256 × 512 floats, biasAct and actGrad 0.13 ns a float, colDot
- * and colSqDev 0.19–0.21, bnNormalize and bnGrad 0.42. With bias and ReLU in the registers, the
- * forward product of 256 × 128 × 128 keeps 27 GMAC/s, the input gradient with the mask 26.
+ * and clipping), sgd 0.21; over 256 × 512 floats, biasAct and actGrad 0.13 ns a float. With
+ * bias and ReLU in the registers, the forward product of 256 × 128 × 128 keeps 27 GMAC/s, the
+ * input gradient with the mask 26.
  *
  * The module is assembled here from its instructions, written in the text format's names
  * (see {@link asm}), like `_wasm_simd.ts` does.
@@ -912,131 +911,6 @@ function actGradFunc(): Func {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Batch norm
-
-/**
- * A loop over `rows` contiguous rows of `cols` floats: `body` sees, through `io`, row pointers
- * (locals set from the parameters `rowParams`, running on from row to row) and column pointers
- * (locals set from `colParams` again at each row: one float per column). `body` gets the
- * locals, row ones first.
- */
-function rowwise(
-  f: Func,
-  rows: number,
-  cols: number,
-  rowParams: number[],
-  colParams: number[],
-  body: (io: Access, p: number[]) => Code,
-): Code {
-  const rp = f.locals(I32, rowParams.length), cp = f.locals(I32, colParams.length);
-  const r = f.local(I32);
-  const set = (from: number[], to: number[]) =>
-    from.flatMap((x, i) => asm`local.get ${x} local.set ${to[i]}`);
-  return [
-    ...set(rowParams, rp),
-    ...countDown(r, asm`local.get ${rows}`, 1, [
-      ...set(colParams, cp),
-      ...elementwise(f, cols, [...rp, ...cp], (io) => body(io, [...rp, ...cp])),
-    ]),
-  ];
-}
-
-/** out[0 … cols) ← 0. */
-function zeroCols(f: Func, out: number, cols: number): Code {
-  const p = f.local(I32);
-  return [
-    ...asm`local.get ${out} local.set ${p}`,
-    ...elementwise(f, cols, [p], (io) => io.st(p, ZERO)),
-  ];
-}
-
-/** colSqDev(x, mean, out, rows, cols): out[j] = Σ_i (x(i, j) − mean[j])², rows contiguous. */
-function colSqDevFunc(): Func {
-  const f = new Func(Array(5).fill(I32));
-  const [x, mean, out, rows, cols] = params(5);
-  const d = f.local(V128);
-  f.code = [
-    ...zeroCols(f, out, cols),
-    ...rowwise(
-      f,
-      rows,
-      cols,
-      [x],
-      [mean, out],
-      (io, [xp, mp, op]) =>
-        asm`${io.ld(xp)} ${io.ld(mp)} f32x4.sub local.set ${d}
-        ${io.st(op, asm`${io.ld(op)} local.get ${d} local.get ${d} f32x4.mul f32x4.add`)}`,
-    ),
-  ];
-  return f;
-}
-
-/** colDot(x, y, out, rows, cols): out[j] = Σ_i x(i, j)·y(i, j), rows contiguous. */
-function colDotFunc(): Func {
-  const f = new Func(Array(5).fill(I32));
-  const [x, y, out, rows, cols] = params(5);
-  f.code = [
-    ...zeroCols(f, out, cols),
-    ...rowwise(
-      f,
-      rows,
-      cols,
-      [x, y],
-      [out],
-      (io, [xp, yp, op]) =>
-        io.st(op, asm`${io.ld(op)} ${io.ld(xp)} ${io.ld(yp)} f32x4.mul f32x4.add`),
-    ),
-  ];
-  return f;
-}
-
-/**
- * bnNormalize(x, mean, inv, gamma, beta, xhat, out, rows, cols): x̂ = (x − mean)·inv and
- * out = x̂·gamma + beta, column vectors mean, inv, gamma, beta.
- */
-function bnNormalizeFunc(): Func {
-  const f = new Func(Array(9).fill(I32));
-  const [x, mean, inv, gamma, beta, xhat, out, rows, cols] = params(9);
-  const h = f.local(V128);
-  f.code = rowwise(
-    f,
-    rows,
-    cols,
-    [x, xhat, out],
-    [mean, inv, gamma, beta],
-    (io, [xp, hp, op, mp, ip, gp, bp]) =>
-      asm`${io.ld(xp)} ${io.ld(mp)} f32x4.sub ${io.ld(ip)} f32x4.mul local.set ${h}
-        ${io.st(hp, asm`local.get ${h}`)}
-        ${io.st(op, asm`local.get ${h} ${io.ld(gp)} f32x4.mul ${io.ld(bp)} f32x4.add`)}`,
-  );
-  return f;
-}
-
-/**
- * bnGrad(g, xhat, gamma, c1, c2, inv, out, rows, cols): out = (g·gamma − c1 − x̂·c2)·inv,
- * column vectors gamma, c1, c2, inv: batch norm's input gradient, c1 = mean(g·γ) and
- * c2 = mean(g·γ·x̂) over the batch.
- */
-function bnGradFunc(): Func {
-  const f = new Func(Array(9).fill(I32));
-  const [g, xhat, gamma, c1, c2, inv, out, rows, cols] = params(9);
-  f.code = rowwise(
-    f,
-    rows,
-    cols,
-    [g, xhat, out],
-    [gamma, c1, c2, inv],
-    (io, [gp, hp, op, yp, ap, bp, ip]) =>
-      io.st(
-        op,
-        asm`${io.ld(gp)} ${io.ld(yp)} f32x4.mul ${io.ld(ap)} f32x4.sub
-          ${io.ld(hp)} ${io.ld(bp)} f32x4.mul f32x4.sub ${io.ld(ip)} f32x4.mul`,
-      ),
-  );
-  return f;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Module
 
 const KERNELS: [keyof MlpSimd, (madd: Madd) => Func][] = [
@@ -1052,10 +926,6 @@ const KERNELS: [keyof MlpSimd, (madd: Madd) => Func][] = [
   ["actGrad", actGradFunc],
   ["gemmBiasAct", (madd) => gemmFunc(madd, true)],
   ["gemmNTAct", (madd) => gemmNTFunc(madd, true)],
-  ["colSqDev", colSqDevFunc],
-  ["colDot", colDotFunc],
-  ["bnNormalize", bnNormalizeFunc],
-  ["bnGrad", bnGradFunc],
 ];
 
 /** The module's bytes: imports env.memory (shared or not), exports the kernels of {@link MlpSimd}. */
@@ -1277,43 +1147,6 @@ export interface MlpSimd {
    * gradient, a its output); 2: g ← g·(a > 0 ? 1 : alpha) (leaky ReLU's).
    */
   actGrad(g: number, a: number, count: number, act: number, alpha: number): void;
-  /**
-   * out[j] = Σ_{i<rows} (x(i,j) − mean[j])² for j < cols, x(i,j) at x + 4(i·cols + j)
-   * (batch norm's variance, times rows).
-   */
-  colSqDev(x: number, mean: number, out: number, rows: number, cols: number): void;
-  /** out[j] = Σ_{i<rows} x(i,j)·y(i,j) for j < cols, rows of `cols` floats contiguous. */
-  colDot(x: number, y: number, out: number, rows: number, cols: number): void;
-  /**
-   * Batch norm's forward pass over rows of `cols` contiguous floats: x̂(i,j) = (x(i,j) −
-   * mean[j])·inv[j] into `xhat`, out(i,j) = x̂(i,j)·gamma[j] + beta[j] into `out`.
-   */
-  bnNormalize(
-    x: number,
-    mean: number,
-    inv: number,
-    gamma: number,
-    beta: number,
-    xhat: number,
-    out: number,
-    rows: number,
-    cols: number,
-  ): void;
-  /**
-   * Batch norm's input gradient over rows of `cols` contiguous floats:
-   * out(i,j) = (g(i,j)·gamma[j] − c1[j] − x̂(i,j)·c2[j])·inv[j].
-   */
-  bnGrad(
-    g: number,
-    xhat: number,
-    gamma: number,
-    c1: number,
-    c2: number,
-    inv: number,
-    out: number,
-    rows: number,
-    cols: number,
-  ): void;
 }
 
 /** Options of {@link mlpSimd}. */
