@@ -1,6 +1,8 @@
 /**
- * Where the time of one training step goes on lib's fast MLP path, for the rows of
- * the scaling grid in `fit_bench.ts` that are slowest next to PyTorch.
+ * Where the time of one training step goes on lib's tfjs fast MLP path (the path `fit` takes
+ * for Dense stacks when the WebAssembly engine does not run: a tfjs optimizer instance, or no
+ * WebAssembly SIMD; `bench/engine_profile.ts` profiles the engine), for the rows of the
+ * scaling grid in `fit_bench.ts` that were slowest next to PyTorch on this path.
  *
  * A step is what `fit` does for each batch on the fast path (`lib/train.ts`): gather the
  * batch by index, `forward` in training mode, `outputGrad`, `backward` (`lib/_fast_dense.ts`),
