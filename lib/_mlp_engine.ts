@@ -6,9 +6,10 @@
  * `_mlp_simd.ts`, or the plain JavaScript loops of {@link jsKernels}), and so do the passes
  * over whole batches: bias with ReLU, leaky ReLU or linear activation (in the forward product's
  * registers, `gemmBiasAct`, or `biasAct`), their gradients (in the input gradient's store,
- * `gemmNTAct`, or `actGrad`) and dropout's masks in the backward pass. The other activations,
- * the output gradient, batch norm (whose column sums run in double precision, as the
- * lessons' results were computed) and the drawing of dropout masks are JavaScript loops over
+ * `gemmNTAct`, or `actGrad`), dropout's masks in the backward pass and batch norm's row passes
+ * (`bnSums`, `bnNormalize`, `bnGrad`, in double precision as the JavaScript loops they replaced:
+ * the same numbers, bit for bit). The other activations, the output gradient, batch norm's
+ * per-column arithmetic and the drawing of dropout masks are JavaScript loops over
  * Float32Array views.
  *
  * Why: every tfjs op has a fixed cost of a few microseconds on the wasm backend and a deep
@@ -183,6 +184,42 @@ export function jsKernels(memory: WebAssembly.Memory): MlpSimd {
         }
       }
     },
+    bnSums(x, y, sub, s1, s2, rows, cols, square) {
+      const F = view(), D = new Float64Array(memory.buffer);
+      const X = x >> 2, Y = y >> 2, S = sub >> 2, P = s1 >> 3, Q = s2 >> 3;
+      D.fill(0, P, P + cols);
+      D.fill(0, Q, Q + cols);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const d = F[X + i * cols + j] - F[S + j];
+          D[P + j] += d;
+          D[Q + j] += d * (square ? d : F[Y + i * cols + j]);
+        }
+      }
+    },
+    bnNormalize(x, mean, inv, gamma, beta, xhat, out, rows, cols) {
+      const F = view(), X = x >> 2, M = mean >> 2, I = inv >> 2, G = gamma >> 2, B = beta >> 2;
+      const H = xhat >> 2, O = out >> 2;
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const o = i * cols + j;
+          const h = Math.fround((F[X + o] - F[M + j]) * F[I + j]);
+          F[H + o] = h;
+          F[O + o] = h * F[G + j] + F[B + j];
+        }
+      }
+    },
+    bnGrad(g, xhat, gamma, c1, c2, inv, out, rows, cols) {
+      const F = view(), D = new Float64Array(memory.buffer);
+      const G = g >> 2, H = xhat >> 2, Y = gamma >> 2, A = c1 >> 3, C = c2 >> 3, I = inv >> 2;
+      const O = out >> 2;
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const o = i * cols + j;
+          F[O + o] = (F[G + o] * F[Y + j] - D[A + j] - F[H + o] * D[C + j]) * F[I + j];
+        }
+      }
+    },
     actGrad(g, a, count, act, alpha) {
       const F = view(), G = g >> 2, A = a >> 2, al = Math.fround(alpha);
       for (let j = 0; j < count; j++) {
@@ -313,6 +350,12 @@ interface EStep {
   /** bn: x̂, 1/σ, moving mean and variance, momentum, ε */
   xhat: number;
   invStd: number;
+  /** bn: the batch mean (floats), two column sums (doubles), γ (or ones), β (or zeros) */
+  mean: number;
+  s1: number;
+  s2: number;
+  gamma: number;
+  beta: number;
   mm: number;
   mv: number;
   momentum: number;
@@ -343,6 +386,7 @@ export class MlpEngine {
   readonly #memory: WebAssembly.Memory;
   readonly #k: MlpSimd;
   #F: Float32Array;
+  #D: Float64Array<ArrayBufferLike> = new Float64Array(0);
   readonly #slots: Slot[] = [];
   readonly #written: (object | undefined)[] = [];
   readonly #steps: EStep[] = [];
@@ -422,6 +466,7 @@ export class MlpEngine {
     };
     const gradOf = (idx: number) => idx >= 0 ? this.#grad + paramOff[idx] : -1;
     let dim = plan.inputDim, maxDim = dim;
+    const bns: EStep[] = [];
     this.#xb = alloc(B * dim);
     plan.steps.forEach((s, i) => {
       const e: EStep = {
@@ -438,6 +483,11 @@ export class MlpEngine {
         keep: 1,
         xhat: -1,
         invStd: -1,
+        mean: -1,
+        s1: -1,
+        s2: -1,
+        gamma: -1,
+        beta: -1,
         mm: -1,
         mv: -1,
         momentum: 0,
@@ -463,6 +513,10 @@ export class MlpEngine {
         e.gb = gradOf(s.bIdx);
         e.xhat = alloc(B * dim);
         e.invStd = alloc(dim);
+        e.mean = alloc(dim);
+        e.s1 = alloc(2 * dim); // doubles, 16-byte aligned as every allocation
+        e.s2 = alloc(2 * dim);
+        bns.push(e);
         e.mm = slotOf(s.movingMean, -1, true);
         e.mv = slotOf(s.movingVariance, -1, true);
         e.momentum = s.momentum;
@@ -476,6 +530,11 @@ export class MlpEngine {
     this.#g1 = alloc(B * maxDim);
     this.#g2 = alloc(B * maxDim);
     this.#zeros = alloc(maxDim); // the memory starts zeroed
+    const ones = alloc(maxDim);
+    for (const e of bns) {
+      e.gamma = e.w >= 0 ? e.w : ones;
+      e.beta = e.b >= 0 ? e.b : this.#zeros;
+    }
     this.#yb = new Float32Array(B * plan.outputDim);
     // runs of parameters with the same penalty and decay, updated by one kernel call each
     const decayed = settings.decay && settings.decay.weightDecay > 0
@@ -493,6 +552,7 @@ export class MlpEngine {
     const bytes = (top + 16) * 4;
     this.#memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
     this.#F = new Float32Array(this.#memory.buffer);
+    this.#F.fill(1, ones, ones + maxDim);
     const kernels = (settings.kernels ?? engineSwitch.kernels)(this.#memory);
     if (kernels === undefined) throw new Error("the engine's kernels cannot run here");
     this.#k = kernels;
@@ -503,6 +563,12 @@ export class MlpEngine {
   /** The learning rate of the last update (before the first: α if it is a number). */
   get rate(): number | undefined {
     return this.#rate;
+  }
+
+  /** The Float64Array view of the memory, re-created if the memory grew. */
+  #view64(): Float64Array<ArrayBufferLike> {
+    if (this.#D.buffer !== this.#memory.buffer) this.#D = new Float64Array(this.#memory.buffer);
+    return this.#D;
   }
 
   /** The Float32Array view of the memory, re-created if the memory grew. */
@@ -679,7 +745,7 @@ export class MlpEngine {
         fillDropoutMask(F, nextSeed(), n, e.keep, e.mask, inp, e.out);
         mark("dropout masks");
       } else {
-        bnForward(F, e, inp, B);
+        bnForward(F, this.#view64(), k, e, inp, this.#zeros, B);
       }
       inp = e.out;
     }
@@ -736,7 +802,7 @@ export class MlpEngine {
       } else if (e.kind === "dropout") {
         k.actGrad(g * 4, e.mask * 4, B * e.outDim, 0, 0);
       } else {
-        if (!bnBackward(F, e, g, alt, B)) break;
+        if (!bnBackward(F, this.#view64(), k, e, g, alt, this.#zeros, B)) break;
         [g, alt] = [alt, g];
       }
     }
@@ -1017,86 +1083,70 @@ function actBackward(
   }
 }
 
-/** Column accumulators of batch norm (double precision), grown as needed. */
-let acc1 = new Float64Array(64), acc2 = new Float64Array(64);
-
-function accumulators(m: number): [Float64Array, Float64Array] {
-  if (acc1.length < m) [acc1, acc2] = [new Float64Array(m), new Float64Array(m)];
-  acc1.fill(0, 0, m);
-  acc2.fill(0, 0, m);
-  return [acc1, acc2];
-}
-
 /**
  * Batch norm in training: batch mean μ and biased variance σ², x̂ = (x − μ)/√(σ² + ε),
  * out = γ·x̂ + β, moving averages m ← m − (1 − momentum)(m − μ_B) (same for the variance).
- * Row by row, with per-column sums.
+ * Column sums in double precision (bnSums), then the per-column arithmetic here.
  */
-function bnForward(F: Float32Array, e: EStep, inp: number, B: number): void {
-  const m = e.outDim, decay = 1 - e.momentum;
-  const [mean, q] = accumulators(m);
-  for (let r = 0; r < B; r++) {
-    const o = inp + r * m;
-    for (let j = 0; j < m; j++) mean[j] += F[o + j];
-  }
-  for (let j = 0; j < m; j++) mean[j] = Math.fround(mean[j] / B);
-  for (let r = 0; r < B; r++) {
-    const o = inp + r * m;
-    for (let j = 0; j < m; j++) {
-      const c = F[o + j] - mean[j];
-      q[j] += c * c;
-    }
-  }
-  const inv = e.invStd;
+function bnForward(
+  F: Float32Array,
+  D: Float64Array<ArrayBufferLike>,
+  k: MlpSimd,
+  e: EStep,
+  inp: number,
+  zeros: number,
+  B: number,
+): void {
+  const m = e.outDim, decay = 1 - e.momentum, mean = e.mean, inv = e.invStd;
+  const s1 = e.s1 / 2, s2 = e.s2 / 2;
+  k.bnSums(inp * 4, inp * 4, zeros * 4, e.s1 * 4, e.s2 * 4, B, m, 0);
+  for (let j = 0; j < m; j++) F[mean + j] = D[s1 + j] / B;
+  k.bnSums(inp * 4, inp * 4, mean * 4, e.s1 * 4, e.s2 * 4, B, m, 1);
   for (let j = 0; j < m; j++) {
-    const variance = Math.fround(q[j] / B);
+    const variance = Math.fround(D[s2 + j] / B), mu = F[mean + j];
     F[inv + j] = 1 / Math.sqrt(variance + e.epsilon);
-    F[e.mm + j] = F[e.mm + j] - (F[e.mm + j] - mean[j]) * decay;
+    F[e.mm + j] = F[e.mm + j] - (F[e.mm + j] - mu) * decay;
     F[e.mv + j] = F[e.mv + j] - (F[e.mv + j] - variance) * decay;
   }
-  const gw = e.w, gb = e.b;
-  for (let r = 0; r < B; r++) {
-    const o = r * m, io = inp + o, xo = e.xhat + o, oo = e.out + o;
-    for (let j = 0; j < m; j++) {
-      const xh = Math.fround((F[io + j] - mean[j]) * F[inv + j]);
-      F[xo + j] = xh;
-      F[oo + j] = (gw >= 0 ? xh * F[gw + j] : xh) + (gb >= 0 ? F[gb + j] : 0);
-    }
-  }
+  k.bnNormalize(
+    inp * 4,
+    mean * 4,
+    inv * 4,
+    e.gamma * 4,
+    e.beta * 4,
+    e.xhat * 4,
+    e.out * 4,
+    B,
+    m,
+  );
 }
 
 /**
  * Batch norm backward: ∂γ = Σ g⊙x̂, ∂β = Σ g into their gradients; when the step passes a
  * gradient on, ∂x = (1/σ)(g⊙γ − mean(g⊙γ) − x̂ ⊙ mean(g⊙γ⊙x̂)) into `out`. Returns whether
- * it did.
+ * it did. Sums and the input gradient in double precision.
  */
-function bnBackward(F: Float32Array, e: EStep, g: number, out: number, B: number): boolean {
-  const m = e.outDim;
-  const [sg, sgx] = accumulators(m);
-  for (let r = 0; r < B; r++) {
-    const go = g + r * m, xo = e.xhat + r * m;
-    for (let j = 0; j < m; j++) {
-      const gj = F[go + j];
-      sg[j] += gj;
-      sgx[j] += gj * F[xo + j];
-    }
-  }
-  if (e.gw >= 0) { for (let j = 0; j < m; j++) F[e.gw + j] = sgx[j]; }
-  if (e.gb >= 0) { for (let j = 0; j < m; j++) F[e.gb + j] = sg[j]; }
+function bnBackward(
+  F: Float32Array,
+  D: Float64Array<ArrayBufferLike>,
+  k: MlpSimd,
+  e: EStep,
+  g: number,
+  out: number,
+  zeros: number,
+  B: number,
+): boolean {
+  const m = e.outDim, s1 = e.s1 / 2, s2 = e.s2 / 2;
+  k.bnSums(g * 4, e.xhat * 4, zeros * 4, e.s1 * 4, e.s2 * 4, B, m, 0);
+  if (e.gw >= 0) { for (let j = 0; j < m; j++) F[e.gw + j] = D[s2 + j]; }
+  if (e.gb >= 0) { for (let j = 0; j < m; j++) F[e.gb + j] = D[s1 + j]; }
   if (!e.needGrad) return false;
-  // reuse the sums as mean(g⊙γ) and mean(g⊙γ⊙x̂)
+  // the sums become mean(g⊙γ) and mean(g⊙γ⊙x̂)
   for (let j = 0; j < m; j++) {
     const gamma = e.w >= 0 ? F[e.w + j] : 1;
-    sg[j] = sg[j] * gamma / B;
-    sgx[j] = sgx[j] * gamma / B;
+    D[s1 + j] = D[s1 + j] * gamma / B;
+    D[s2 + j] = D[s2 + j] * gamma / B;
   }
-  const inv = e.invStd, gw = e.w;
-  for (let r = 0; r < B; r++) {
-    const o = r * m, go = g + o, xo = e.xhat + o, oo = out + o;
-    for (let j = 0; j < m; j++) {
-      const gx = gw >= 0 ? F[go + j] * F[gw + j] : F[go + j];
-      F[oo + j] = (gx - sg[j] - F[xo + j] * sgx[j]) * F[inv + j];
-    }
-  }
+  k.bnGrad(g * 4, e.xhat * 4, e.gamma * 4, e.s1 * 4, e.s2 * 4, e.invStd * 4, out * 4, B, m);
   return true;
 }

@@ -3,8 +3,10 @@
  * products (forward pass, weight and input gradients; the forward one optionally with bias and
  * ReLU / leaky ReLU applied in its registers, the input gradient with the previous ReLU's
  * mask), column sums (bias gradients), the activation passes (bias + activation, activation
- * gradients, dropout masks) and the optimizer updates of `_optimizers.ts` (sgd, momentum,
- * rmsprop, adam, with L1/L2 penalties, clipping and decoupled weight decay), in float32.
+ * gradients, dropout masks), batch norm's row passes (column sums, normalization, input
+ * gradient: in double precision, f64x2) and the optimizer updates of `_optimizers.ts` (sgd,
+ * momentum, rmsprop, adam, with L1/L2 penalties, clipping and decoupled weight decay), in
+ * float32.
  *
  * Why: every tfjs op has a fixed cost, so a small or deep network spends most of a training
  * step on op overhead. A trainer that keeps weights, gradients, optimizer state and activations
@@ -100,6 +102,7 @@ const OPS: Record<string, Code> = {
   "v128.and": simd(78),
   "v128.andnot": simd(79),
   "v128.bitselect": simd(82),
+  "f32x4.demote_f64x2_zero": simd(94),
   "f64x2.promote_low_f32x4": simd(95),
   "f32x4.abs": simd(224),
   "f32x4.sqrt": simd(227),
@@ -110,6 +113,7 @@ const OPS: Record<string, Code> = {
   "f32x4.pmin": simd(234),
   "f32x4.pmax": simd(235),
   "f64x2.add": simd(240),
+  "f64x2.sub": simd(241),
   "f64x2.mul": simd(242),
   "f32x4.relaxed_madd": simd(0x105),
 };
@@ -911,6 +915,159 @@ function actGradFunc(): Func {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Batch norm, in double precision
+
+/**
+ * Access to one step of a loop over pairs of columns, in double precision: f32 arrays read as
+ * two floats promoted to f64x2 and written demoted; f64 arrays read and written as f64x2. In
+ * the last step of an odd count, lane 0 alone.
+ */
+interface Access64 {
+  ld32: (ptr: number) => Code;
+  st32: (ptr: number, value: Code) => Code;
+  ld64: (ptr: number) => Code;
+  st64: (ptr: number, value: Code) => Code;
+}
+
+/**
+ * A loop over `rows` contiguous rows of `cols` floats, two columns a step: row pointers
+ * (`rowParams`, f32 rows running on) and column pointers (set again at each row from
+ * `colParams`: f32 arrays, and f64 arrays `col64Params`). `body` gets the pointer locals in
+ * that order.
+ */
+function pairRows(
+  f: Func,
+  rows: number,
+  cols: number,
+  rowParams: number[],
+  colParams: number[],
+  col64Params: number[],
+  body: (io: Access64, p: number[]) => Code,
+): Code {
+  const rp = f.locals(I32, rowParams.length), cp = f.locals(I32, colParams.length);
+  const dp = f.locals(I32, col64Params.length);
+  const [r, j] = f.locals(I32, 2);
+  const set = (from: number[], to: number[]) =>
+    from.flatMap((x, i) => asm`local.get ${x} local.set ${to[i]}`);
+  const pair: Access64 = {
+    ld32: (p) => asm`local.get ${p} v128.load64_zero 0 f64x2.promote_low_f32x4`,
+    st32: (p, v) => asm`local.get ${p} ${v} f32x4.demote_f64x2_zero v128.store64_lane 0 0`,
+    ld64: (p) => asm`local.get ${p} v128.load 0`,
+    st64: (p, v) => asm`local.get ${p} ${v} v128.store 0`,
+  };
+  const single: Access64 = {
+    ld32: (p) => asm`local.get ${p} v128.load32_zero 0 f64x2.promote_low_f32x4`,
+    st32: (p, v) => asm`local.get ${p} ${v} f32x4.demote_f64x2_zero v128.store32_lane 0 0`,
+    ld64: (p) => asm`local.get ${p} v128.load64_zero 0`,
+    st64: (p, v) => asm`local.get ${p} ${v} v128.store64_lane 0 0`,
+  };
+  const all = [...rp, ...cp, ...dp];
+  const advance = (n: number) => [
+    ...[...rp, ...cp].flatMap((p) => inc(p, asm`i32.const ${4 * n}`)),
+    ...dp.flatMap((p) => inc(p, asm`i32.const ${8 * n}`)),
+  ];
+  return [
+    ...set(rowParams, rp),
+    ...countDown(r, asm`local.get ${rows}`, 1, [
+      ...set(colParams, cp),
+      ...set(col64Params, dp),
+      ...countDown(j, asm`local.get ${cols}`, 2, [...body(pair, all), ...advance(2)]),
+      ...ifThen(asm`local.get ${j}`, [...body(single, all), ...advance(1)]),
+    ]),
+  ];
+}
+
+/** out[0 … cols) ← 0, doubles. */
+function zero64(f: Func, out: number, cols: number): Code {
+  const [p, j] = f.locals(I32, 2);
+  return asm`local.get ${out} local.set ${p}
+    ${
+    countDown(j, asm`local.get ${cols}`, 1, [
+      ...asm`local.get ${p} ${ZERO} v128.store64_lane 0 0`,
+      ...inc(p, asm`i32.const 8`),
+    ])
+  }`;
+}
+
+/**
+ * bnSums(x, y, sub, s1, s2, rows, cols): in double precision, s1[j] = Σ_i (x(i,j) − sub[j])
+ * and s2[j] = Σ_i (x(i,j) − sub[j])·y(i,j); when y is x, (x − sub)² (y − sub, rather). See
+ * {@link MlpSimd.bnSums}.
+ */
+function bnSumsFunc(): Func {
+  const f = new Func(Array(8).fill(I32));
+  const [x, y, sub, s1, s2, rows, cols, square] = params(8);
+  const d = f.local(V128);
+  const body = (sq: boolean) => (io: Access64, [xp, yp, bp, p1, p2]: number[]) =>
+    asm`${io.ld32(xp)} ${io.ld32(bp)} f64x2.sub local.set ${d}
+      ${io.st64(p1, asm`${io.ld64(p1)} local.get ${d} f64x2.add`)}
+      ${
+      io.st64(
+        p2,
+        asm`${io.ld64(p2)} local.get ${d} ${sq ? asm`local.get ${d}` : io.ld32(yp)} f64x2.mul
+          f64x2.add`,
+      )
+    }`;
+  f.code = asm`${zero64(f, s1, cols)} ${zero64(f, s2, cols)}
+    ${
+    ifThen(
+      asm`local.get ${square}`,
+      pairRows(f, rows, cols, [x, y], [sub], [s1, s2], body(true)),
+      pairRows(f, rows, cols, [x, y], [sub], [s1, s2], body(false)),
+    )
+  }`;
+  return f;
+}
+
+/**
+ * bnNormalize(x, mean, inv, gamma, beta, xhat, out, rows, cols): x̂ = f32((x − mean)·inv),
+ * out = f32(x̂·gamma + beta), in double precision.
+ */
+function bnNormalizeFunc(): Func {
+  const f = new Func(Array(9).fill(I32));
+  const [x, mean, inv, gamma, beta, xhat, out, rows, cols] = params(9);
+  const h = f.local(V128);
+  f.code = pairRows(
+    f,
+    rows,
+    cols,
+    [x, xhat, out],
+    [mean, inv, gamma, beta],
+    [],
+    (io, [xp, hp, op, mp, ip, gp, bp]) =>
+      asm`${io.ld32(xp)} ${io.ld32(mp)} f64x2.sub ${io.ld32(ip)} f64x2.mul
+        f32x4.demote_f64x2_zero f64x2.promote_low_f32x4 local.set ${h}
+        ${io.st32(hp, asm`local.get ${h}`)}
+        ${io.st32(op, asm`local.get ${h} ${io.ld32(gp)} f64x2.mul ${io.ld32(bp)} f64x2.add`)}`,
+  );
+  return f;
+}
+
+/**
+ * bnGrad(g, xhat, gamma, c1, c2, inv, out, rows, cols): out = f32((g·gamma − c1 − x̂·c2)·inv)
+ * in double precision, c1 and c2 double arrays.
+ */
+function bnGradFunc(): Func {
+  const f = new Func(Array(9).fill(I32));
+  const [g, xhat, gamma, c1, c2, inv, out, rows, cols] = params(9);
+  f.code = pairRows(
+    f,
+    rows,
+    cols,
+    [g, xhat, out],
+    [gamma, inv],
+    [c1, c2],
+    (io, [gp, hp, op, yp, ip, ap, bp]) =>
+      io.st32(
+        op,
+        asm`${io.ld32(gp)} ${io.ld32(yp)} f64x2.mul ${io.ld64(ap)} f64x2.sub
+          ${io.ld32(hp)} ${io.ld64(bp)} f64x2.mul f64x2.sub ${io.ld32(ip)} f64x2.mul`,
+      ),
+  );
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Module
 
 const KERNELS: [keyof MlpSimd, (madd: Madd) => Func][] = [
@@ -926,6 +1083,9 @@ const KERNELS: [keyof MlpSimd, (madd: Madd) => Func][] = [
   ["actGrad", actGradFunc],
   ["gemmBiasAct", (madd) => gemmFunc(madd, true)],
   ["gemmNTAct", (madd) => gemmNTFunc(madd, true)],
+  ["bnSums", bnSumsFunc],
+  ["bnNormalize", bnNormalizeFunc],
+  ["bnGrad", bnGradFunc],
 ];
 
 /** The module's bytes: imports env.memory (shared or not), exports the kernels of {@link MlpSimd}. */
@@ -1051,6 +1211,53 @@ export interface MlpSimd {
     mask: number,
     act: number,
     alpha: number,
+  ): void;
+  /**
+   * Column sums of batch norm in double precision, over rows of `cols` contiguous floats:
+   * s1[j] = Σ_i (x(i,j) − sub[j]) and s2[j] = Σ_i (x(i,j) − sub[j])·(square ? x(i,j) − sub[j] :
+   * y(i,j)), s1 and s2 arrays of doubles (8 bytes a column), sub floats; y is read only when
+   * square is 0. Sums run row by row, as a loop in JavaScript over doubles would.
+   */
+  bnSums(
+    x: number,
+    y: number,
+    sub: number,
+    s1: number,
+    s2: number,
+    rows: number,
+    cols: number,
+    square: number,
+  ): void;
+  /**
+   * Batch norm's forward pass over rows of `cols` contiguous floats, in double precision:
+   * x̂(i,j) = f32((x(i,j) − mean[j])·inv[j]) into `xhat`, out(i,j) = f32(x̂(i,j)·gamma[j] +
+   * beta[j]) into `out` (mean, inv, gamma, beta: floats).
+   */
+  bnNormalize(
+    x: number,
+    mean: number,
+    inv: number,
+    gamma: number,
+    beta: number,
+    xhat: number,
+    out: number,
+    rows: number,
+    cols: number,
+  ): void;
+  /**
+   * Batch norm's input gradient over rows of `cols` contiguous floats, in double precision:
+   * out(i,j) = f32((g(i,j)·gamma[j] − c1[j] − x̂(i,j)·c2[j])·inv[j]), c1 and c2 doubles.
+   */
+  bnGrad(
+    g: number,
+    xhat: number,
+    gamma: number,
+    c1: number,
+    c2: number,
+    inv: number,
+    out: number,
+    rows: number,
+    cols: number,
   ): void;
   /** out[j] = Σ_{i<rows} x[i·rowBytes/4 + j] for j < cols (bias gradients). */
   colSum(x: number, rowBytes: number, out: number, rows: number, cols: number): void;

@@ -424,6 +424,102 @@ Deno.test("actGrad() masks, or multiplies, the gradient by the activation's deri
   }
 });
 
+/** Doubles of the heap (for the batch-norm kernels' double columns). */
+const heap64 = new Float64Array(memory.buffer);
+
+/** A region of n doubles, 8-byte aligned, filled by `fill`; returns its byte offset. */
+function alloc64(arena: Arena, n: number, fill: (i: number) => number): number {
+  const start = arena.alloc(2 * n + 1);
+  const at = Math.ceil(start / 8) * 8;
+  for (let i = 0; i < n; i++) heap64[at / 8 + i] = fill(i);
+  return at;
+}
+
+/** Expected doubles at byte offset `at`, as the pairs of floats checkOutputs compares. */
+function expect64(expected: Map<number, [number, number]>, at: number, values: number[]) {
+  const bits = new Float32Array(new Float64Array(values).buffer);
+  bits.forEach((v, i) => expected.set(at / 4 + i, [v, 1]));
+}
+
+Deno.test("bnSums(), bnNormalize() and bnGrad() compute their formulas in double precision", async (t) => {
+  const rng = makeRng(7);
+  const shapes: [number, number][] = [];
+  for (const rows of [1, 2, 3, 32]) for (const cols of [...SIZES, 64]) shapes.push([rows, cols]);
+  for (const [variant, kernels] of withJs) {
+    await t.step(variant, () => {
+      for (const [rows, cols] of shapes) {
+        const n = rows * cols, what = `${variant} ${rows}×${cols}`;
+        for (const square of [0, 1]) {
+          const arena = new Arena(3 * n + 8 * cols + 99);
+          const x = arena.alloc(n, normal(rng)), y = arena.alloc(n, normal(rng));
+          const sub = arena.alloc(cols, normal(rng));
+          const s1 = alloc64(arena, cols, normal(rng)), s2 = alloc64(arena, cols, normal(rng));
+          const a = new Array(cols).fill(0), b = new Array(cols).fill(0);
+          for (let i = 0; i < rows; i++) {
+            for (let j = 0; j < cols; j++) {
+              const d = heap[x / 4 + i * cols + j] - heap[sub / 4 + j];
+              a[j] += d;
+              b[j] += d * (square ? d : heap[y / 4 + i * cols + j]);
+            }
+          }
+          const expected = new Map<number, [number, number]>();
+          expect64(expected, s1, a);
+          expect64(expected, s2, b);
+          checkOutputs(
+            arena,
+            () => kernels.bnSums(x, y, sub, s1, s2, rows, cols, square),
+            expected,
+            0,
+            `${what} bnSums square=${square}`,
+          );
+        }
+        {
+          const arena = new Arena(3 * n + 4 * cols + 99);
+          const x = arena.alloc(n, normal(rng));
+          const [mean, inv, gamma, beta] = [0, 1, 2, 3].map(() => arena.alloc(cols, normal(rng)));
+          const xhat = arena.alloc(n, normal(rng)), out = arena.alloc(n, normal(rng));
+          const expected = new Map<number, [number, number]>();
+          for (let o = 0; o < n; o++) {
+            const j = o % cols;
+            const h = Math.fround((heap[x / 4 + o] - heap[mean / 4 + j]) * heap[inv / 4 + j]);
+            expected.set(xhat / 4 + o, [h, 1]);
+            const v = Math.fround(h * heap[gamma / 4 + j] + heap[beta / 4 + j]);
+            expected.set(out / 4 + o, [v, 1]);
+          }
+          checkOutputs(
+            arena,
+            () => kernels.bnNormalize(x, mean, inv, gamma, beta, xhat, out, rows, cols),
+            expected,
+            0,
+            `${what} bnNormalize`,
+          );
+        }
+        {
+          const arena = new Arena(3 * n + 8 * cols + 99);
+          const g = arena.alloc(n, normal(rng)), xhat = arena.alloc(n, normal(rng));
+          const gamma = arena.alloc(cols, normal(rng)), inv = arena.alloc(cols, normal(rng));
+          const c1 = alloc64(arena, cols, normal(rng)), c2 = alloc64(arena, cols, normal(rng));
+          const out = arena.alloc(n, normal(rng));
+          const expected = new Map<number, [number, number]>();
+          for (let o = 0; o < n; o++) {
+            const j = o % cols;
+            const v = (heap[g / 4 + o] * heap[gamma / 4 + j] - heap64[c1 / 8 + j] -
+              heap[xhat / 4 + o] * heap64[c2 / 8 + j]) * heap[inv / 4 + j];
+            expected.set(out / 4 + o, [Math.fround(v), 1]);
+          }
+          checkOutputs(
+            arena,
+            () => kernels.bnGrad(g, xhat, gamma, c1, c2, inv, out, rows, cols),
+            expected,
+            0,
+            `${what} bnGrad`,
+          );
+        }
+      }
+    });
+  }
+});
+
 /** Settings of one optimizer step. */
 interface Step {
   lr: number;
