@@ -32,42 +32,12 @@
  *
  * @module
  */
+import { type Code, name, section, sleb, uleb, vec } from "./_wasm_binary.ts";
 import { checkBoolean, checkOptions, describe } from "./_validate.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Assembler
 
-type Code = number[];
-
-/** Unsigned LEB128. */
-function uleb(n: number): Code {
-  const out: Code = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 (i32.const). */
-function sleb(n: number): Code {
-  const out: Code = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-const section = (id: number, body: Code): Code => [id, ...uleb(body.length), ...body];
-const vec = (items: Code[]): Code => [...uleb(items.length), ...items.flat()];
-const name = (s: string): Code => [...uleb(s.length), ...[...s].map((ch) => ch.charCodeAt(0))];
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
 const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
