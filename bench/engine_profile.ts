@@ -24,40 +24,7 @@ import { engineSwitch } from "../lib/_mlp_engine.ts";
 import { mlp } from "../lib/model.ts";
 import { makeMoons } from "../lib/synthetic.ts";
 import { fit } from "../lib/train.ts";
-
-interface Workload {
-  workload: string;
-  n: number;
-  hidden: number[];
-  batchSize: number;
-  epochs: number;
-  batchNorm?: boolean;
-  dropout?: number;
-}
-
-const WORKLOADS: Workload[] = [
-  { workload: "n2000_2x32_b32_e10", n: 2000, hidden: [32, 32], batchSize: 32, epochs: 10 },
-  { workload: "n2000_2x128_b32_e10", n: 2000, hidden: [128, 128], batchSize: 32, epochs: 10 },
-  { workload: "n2000_2x512_b32_e5", n: 2000, hidden: [512, 512], batchSize: 32, epochs: 5 },
-  { workload: "n20000_2x128_b256_e5", n: 20000, hidden: [128, 128], batchSize: 256, epochs: 5 },
-  { workload: "n2000_8x64_b32_e5", n: 2000, hidden: Array(8).fill(64), batchSize: 32, epochs: 5 },
-  {
-    workload: "n2000_8x64_bn_b32_e5",
-    n: 2000,
-    hidden: Array(8).fill(64),
-    batchSize: 32,
-    epochs: 5,
-    batchNorm: true,
-  },
-  {
-    workload: "n2000_2x128_drop0.3_b32_e10",
-    n: 2000,
-    hidden: [128, 128],
-    batchSize: 32,
-    epochs: 10,
-    dropout: 0.3,
-  },
-];
+import { GRID, type GridRow } from "./_grid.ts";
 
 function flag(name: string): string | undefined {
   return Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -72,7 +39,7 @@ const only = flag("only");
 if ((await initBackend("wasm")) !== "wasm") throw new Error("the wasm backend did not start");
 
 /** Multiply-adds of one step's matrix products (forward, weight gradients, input gradients). */
-function stepMacs(w: Workload): number {
+function stepMacs(w: GridRow): number {
   const widths = [2, ...w.hidden, 1];
   let forward = 0, inputGrads = 0;
   for (let l = 1; l < widths.length; l++) {
@@ -83,7 +50,7 @@ function stepMacs(w: Workload): number {
 }
 
 const results: Record<string, unknown>[] = [];
-for (const w of WORKLOADS.filter((w) => only === undefined || w.workload.includes(only))) {
+for (const w of GRID.filter((w) => only === undefined || w.workload.includes(only))) {
   const data = toTensors(makeMoons(w.n, { noise: 0.2, seed: 1 }));
   const train = async (epochs: number) => {
     const model = mlp(2, {

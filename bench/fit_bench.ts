@@ -52,6 +52,7 @@ import { makeMoons } from "../lib/synthetic.ts";
 import { mlp } from "../lib/model.ts";
 import { evaluate } from "../lib/predict.ts";
 import { fit } from "../lib/train.ts";
+import { GRID, type GridRow } from "./_grid.ts";
 
 const EPOCHS = 20;
 const BATCH_SIZE = 32;
@@ -76,80 +77,6 @@ function flag(args: string[], name: string): string | undefined {
   const arg = args.find((a) => a.startsWith(`--${name}=`));
   return arg?.slice(name.length + 3);
 }
-
-/** One row of the scaling grid. */
-interface GridRow {
-  workload: string;
-  n: number;
-  hidden: number[];
-  batchSize: number;
-  epochs: number;
-  batchNorm?: boolean;
-  dropout?: number;
-  /** PyTorch eager (CPU, 2 cores, warmed up, best of 3) measured once on this machine. */
-  pytorchS: number | null;
-}
-
-const GRID: GridRow[] = [
-  {
-    workload: "n2000_2x32_b32_e10",
-    n: 2000,
-    hidden: [32, 32],
-    batchSize: 32,
-    epochs: 10,
-    pytorchS: 0.16,
-  },
-  {
-    workload: "n2000_2x128_b32_e10",
-    n: 2000,
-    hidden: [128, 128],
-    batchSize: 32,
-    epochs: 10,
-    pytorchS: 0.49,
-  },
-  {
-    workload: "n2000_2x512_b32_e5",
-    n: 2000,
-    hidden: [512, 512],
-    batchSize: 32,
-    epochs: 5,
-    pytorchS: 2.07,
-  },
-  {
-    workload: "n20000_2x128_b256_e5",
-    n: 20000,
-    hidden: [128, 128],
-    batchSize: 256,
-    epochs: 5,
-    pytorchS: 0.67,
-  },
-  {
-    workload: "n2000_8x64_b32_e5",
-    n: 2000,
-    hidden: Array(8).fill(64),
-    batchSize: 32,
-    epochs: 5,
-    pytorchS: 0.26,
-  },
-  {
-    workload: "n2000_8x64_bn_b32_e5",
-    n: 2000,
-    hidden: Array(8).fill(64),
-    batchSize: 32,
-    epochs: 5,
-    batchNorm: true,
-    pytorchS: null,
-  },
-  {
-    workload: "n2000_2x128_drop0.3_b32_e10",
-    n: 2000,
-    hidden: [128, 128],
-    batchSize: 32,
-    epochs: 10,
-    dropout: 0.3,
-    pytorchS: null,
-  },
-];
 
 async function timeGridFit(
   row: GridRow,
