@@ -12,8 +12,14 @@
  * positive float instead of −∞, so windows whose values are all ≤ 0 pass no gradient.
  *
  * The kernels call the wasm kernel functions directly (no engine, no tape), or lib's SIMD
- * kernels (`_wasm_simd.ts`) in place on the wasm heap:
+ * kernels (`_wasm_simd.ts`, `_mlp_simd.ts`) in place on the wasm heap:
  *
+ * - stride 1 (dilation 1, kW·C ≥ 8 values per filter row): Conv2D, FusedConv2D (O a multiple
+ *   of 4), the input gradient (as a convolution of dy with the flipped filter, kW·O ≥ 8) and
+ *   the filter gradient run on lib's matrix product (`_mlp_simd.ts` gemm) over a zero-padded
+ *   copy of the input: one product per image and filter row, the kW·C values of a filter row
+ *   adjacent in memory (2.8, 2.7 and 2.9 ms for batch 64 of 14×14×16 → 32, 3×3, against 3.9,
+ *   3.7 and 3.6 ms by XNNPACK and the kernels below). The other cases:
  * - filter gradient, dW[i, j, c, o] = Σ_{b, p, q} x[b, p·s + i − top, q·s + j − left, c] ·
  *   dy[b, p, q, o]: with O a multiple of 8, the SIMD kernel accumulates x-rowᵀ ⊗ dy-row
  *   products straight from x (C a multiple of 4) or from a zero-padded copy of x (other C),
@@ -47,10 +53,12 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { SimdKernels } from "./_wasm_simd.ts";
+import type { MlpSimd } from "./_mlp_simd.ts";
 import {
   type Info,
   type KernelArgs,
   type KernelFn,
+  mlp,
   ptr,
   registerWasmKernels,
   scoped,
@@ -275,6 +283,154 @@ function filterGradRows(
 }
 
 /**
+ * Each image of x [B, H, W, C] laid out with `top` zero rows above and `left` zero columns
+ * to the left, in a grid of hp × wp positions per image (zeros elsewhere): x itself when no
+ * padding is needed and it already has that grid. The second value says whether it is a copy
+ * (to be freed).
+ */
+function paddedGrid(
+  backend: BackendWasm,
+  x: Info,
+  top: number,
+  left: number,
+  hp: number,
+  wp: number,
+): [Info, boolean] {
+  const [b, h, w, c] = x.shape;
+  if (top === 0 && left === 0 && h === hp && w === wp) return [x, false];
+  const out = backend.makeOutput([b, hp, wp, c], "float32");
+  const src = backend.typedArrayFromHeap(x) as Float32Array;
+  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  dst.fill(0);
+  const rows = Math.min(h, hp - top), cols = Math.min(w, wp - left) * c;
+  for (let img = 0; img < b; img++) {
+    for (let r = 0; r < rows; r++) {
+      const from = (img * h + r) * w * c;
+      dst.set(src.subarray(from, from + cols), ((img * hp + r + top) * wp + left) * c);
+    }
+  }
+  return [out, true];
+}
+
+/**
+ * A stride-1 convolution by lib's matrix product (`_mlp_simd.ts`), out[b, p, q, :] =
+ * Σ_{i, j, c} x[b, p + i − top, q + j − left, c] · w[i, j, c, :] for p < P, q < Q (x is 0
+ * outside), with w [kH, kW, C, O] at byte offset `wp0` of the heap. In a zero-padded copy of
+ * x with rows of wp positions, output position (p, q) of an image is grid row r = p·wp + q,
+ * and the kW·C inputs of filter row i for it are kW·C adjacent floats from ((r + i·wp)·C): so
+ * one gemm per image and filter row (A rows C floats apart, k = kW·C) accumulates the whole
+ * image, at grid width (the wp − Q extra columns per row are computed and dropped).
+ */
+function convGemm(
+  backend: BackendWasm,
+  kernels: MlpSimd,
+  x: Info,
+  wp0: number,
+  kh: number,
+  kw: number,
+  o: number,
+  top: number,
+  left: number,
+  p: number,
+  q: number,
+): Info {
+  const [b, h, w, c] = x.shape;
+  const hp = Math.max(h + top, p + kh - 1), wp = Math.max(w + left, q + kw - 1);
+  return scoped(backend, (temp) => {
+    const [xg, copied] = paddedGrid(backend, x, top, left, hp, wp);
+    if (copied) temp(xg);
+    const rows = (p - 1) * wp + q;
+    const grid = wp === q ? undefined : temp(backend.makeOutput([rows, o], "float32"));
+    const out = backend.makeOutput([b, p, q, o], "float32");
+    const xp = ptr(backend, xg), op = ptr(backend, out);
+    const gp = grid ? ptr(backend, grid) : 0;
+    for (let img = 0; img < b; img++) {
+      const dst = grid ? gp : op + 4 * img * p * q * o;
+      for (let i = 0; i < kh; i++) {
+        kernels.gemm(
+          xp + 4 * (img * hp + i) * wp * c,
+          4 * c,
+          4,
+          wp0 + 4 * i * kw * c * o,
+          4 * o,
+          dst,
+          4 * o,
+          rows,
+          o,
+          kw * c,
+          i > 0 ? 1 : 0,
+        );
+      }
+      if (grid) {
+        // The heap view after every allocation (memory may have grown).
+        const heap = backend.typedArrayFromHeap(out) as Float32Array;
+        const base = heap.byteOffset;
+        const all = new Float32Array(heap.buffer);
+        for (let row = 0; row < p; row++) {
+          const from = gp / 4 + row * wp * o;
+          all.copyWithin(base / 4 + ((img * p + row) * q) * o, from, from + q * o);
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * dW by lib's matrix product for stride 1: with x zero-padded to rows of wp positions and dy
+ * laid out on the same grid (zero at the wp − Q extra columns), dW[i, (j, c), :] =
+ * Σ_b Σ_r xgrid[b, r + i·wp, (j, c)] · dygrid[b, r, :], one gemm per image and filter row with
+ * A read transposed (its kW·C rows adjacent floats, the reduction C floats apart).
+ */
+function filterGradGemm(
+  backend: BackendWasm,
+  kernels: MlpSimd,
+  x: Info,
+  dy: Info,
+  info: tf.backend_util.Conv2DInfo,
+): Info {
+  const [b, h, w, c] = x.shape;
+  const [, p, q, o] = dy.shape;
+  const { filterHeight: kh, filterWidth: kw } = info;
+  const { top, left } = info.padInfo;
+  const hp = Math.max(h + top, p + kh - 1), wp = Math.max(w + left, q + kw - 1);
+  return scoped(backend, (temp) => {
+    const [xg, xCopied] = paddedGrid(backend, x, top, left, hp, wp);
+    if (xCopied) temp(xg);
+    const [dg, dCopied] = paddedGrid(backend, dy, 0, 0, p, wp);
+    if (dCopied) temp(dg);
+    const out = backend.makeOutput(info.filterShape, "float32");
+    const xp = ptr(backend, xg), dp = ptr(backend, dg), op = ptr(backend, out);
+    const rows = (p - 1) * wp + q;
+    for (let img = 0; img < b; img++) {
+      for (let i = 0; i < kh; i++) {
+        kernels.gemm(
+          xp + 4 * (img * hp + i) * wp * c,
+          4,
+          4 * c,
+          dp + 4 * img * p * wp * o,
+          4 * o,
+          op + 4 * i * kw * c * o,
+          4 * o,
+          kw * c,
+          o,
+          rows,
+          img > 0 ? 1 : 0,
+        );
+      }
+    }
+    return out;
+  });
+}
+
+/** Whether the matrix-product paths take a convolution: stride 1, and kW·C ≥ 8 inputs per row. */
+function gemmApplies(info: tf.backend_util.Conv2DInfo): boolean {
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  return sh === 1 && sw === 1 && dh === 1 && dw === 1 && info.filterWidth * info.inChannels >= 8 &&
+    info.outHeight > 0 && info.outWidth > 0 && info.padInfo.top >= 0 && info.padInfo.left >= 0;
+}
+
+/**
  * Conv2DBackpropFilter: dW[i, j, c, o] = Σ_{b, p, q} x[b, p·s + i − top, q·s + j − left, c] ·
  * dy[b, p, q, o]. With O a multiple of 8, lib's SIMD kernel computes it in place (straight
  * from x when C is a multiple of 4, else from a zero-padded copy of x); otherwise one XNNPACK matMul of
@@ -289,6 +445,8 @@ function backpropFilter(
   const info = convInfo(x.shape, attrs.filterShape, attrs);
   checkDyShape("Conv2DBackpropFilter", dy, info);
   const [b, p, q, o] = dy.shape;
+  const fast = gemmApplies(info) ? mlp(backend) : undefined;
+  if (fast) return filterGradGemm(backend, fast, x, dy, info);
   const kernels = o % 8 === 0 ? simd(backend) : undefined;
   if (kernels && x.shape[3] % 4 === 0) return filterGradDirect(backend, kernels, x, dy, info);
   if (kernels) return filterGradRows(backend, kernels, x, dy, info);
@@ -362,8 +520,14 @@ function backpropInput(
   const top = kh - 1 - info.padInfo.top, left = kw - 1 - info.padInfo.left;
   const bottom = h + kh - 1 - ph - top, right = w + kw - 1 - qw - left;
   if (Math.min(top, left, bottom, right) < 0) return tfjsKernel("Conv2DBackpropInput")(args);
+  const o = info.outChannels;
+  const fast = sh === 1 && sw === 1 && kw * o >= 8 ? mlp(backend) : undefined;
   return scoped(backend, (temp) => {
     const wFlip = temp(flippedFilter(backend, filter));
+    if (fast) {
+      const { inChannels: c } = info;
+      return convGemm(backend, fast, dy, ptr(backend, wFlip), kh, kw, c, top, left, h, w);
+    }
     const dyD = sh === 1 && sw === 1 ? dy : temp(dilated(backend, dy, sh, sw));
     return tfjsKernel("Conv2D")({
       inputs: { x: dyD, filter: wFlip },
@@ -494,9 +658,30 @@ function conv2dSingleChannel(args: KernelArgs): Info | undefined {
   });
 }
 
-/** Conv2D: {@link conv2dSingleChannel} where it applies, else tfjs's XNNPACK kernel. */
+/**
+ * Conv2D by lib's matrix product ({@link convGemm}) for stride 1 and kW·C ≥ 8 (NHWC,
+ * float32, dilation 1). Undefined when it does not apply.
+ */
+function conv2dGemm(args: KernelArgs): Info | undefined {
+  const { inputs: { x, filter }, backend } = args;
+  const attrs = args.attrs as unknown as ConvAttrs & { dilations?: number | [number, number] };
+  if ((attrs.dataFormat ?? "NHWC") !== "NHWC" || x.dtype !== "float32") return undefined;
+  if (x.shape.length !== 4 || filter.dtype !== "float32" || filter.shape.length !== 4) {
+    return undefined;
+  }
+  const dilations = attrs.dilations ?? 1;
+  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) return undefined;
+  const info = convInfo(x.shape, filter.shape, attrs);
+  const kernels = gemmApplies(info) ? mlp(backend) : undefined;
+  if (!kernels) return undefined;
+  const { filterHeight: kh, filterWidth: kw, outChannels: o, outHeight: p, outWidth: q } = info;
+  const { top, left } = info.padInfo;
+  return convGemm(backend, kernels, x, ptr(backend, filter), kh, kw, o, top, left, p, q);
+}
+
+/** Conv2D: {@link conv2dGemm} or {@link conv2dSingleChannel} where they apply, else XNNPACK. */
 function conv2d(args: KernelArgs): Info {
-  return conv2dSingleChannel(args) ?? tfjsKernel("Conv2D")(args);
+  return conv2dGemm(args) ?? conv2dSingleChannel(args) ?? tfjsKernel("Conv2D")(args);
 }
 
 /** The wasm kernels of FusedConv2D's activations that take no other input. */
@@ -529,7 +714,7 @@ function fusedConv2d(
   ) {
     return tfjsKernel("FusedConv2D")(args);
   }
-  const out = conv2dSingleChannel(args);
+  const out = o % 4 === 0 ? conv2dGemm(args) ?? conv2dSingleChannel(args) : undefined;
   if (!out) return tfjsKernel("FusedConv2D")(args);
   if (bias != null) {
     const rows = out.shape[0] * out.shape[1] * out.shape[2];
@@ -670,7 +855,7 @@ const CONV_KERNELS: Record<string, KernelFn> = {
 
 /**
  * Registers lib's wasm kernels (idempotent): the missing `Conv2DBackpropFilter`, faster
- * `Conv2D` and `FusedConv2D` (single-channel input), `Conv2DBackpropInput` and `MaxPoolGrad`
+ * `Conv2D` and `FusedConv2D` (stride 1, or single-channel input), `Conv2DBackpropInput` and `MaxPoolGrad`
  * (this module), and the faster or corrected `BatchMatMul`, `Identity`, `Cast`, `GatherV2`,
  * `Sum`, `Mean`, `Tile`, `FusedBatchNorm`, `Add`, `Sub` and `Multiply` of `_wasm_kernels.ts`.
  * Each falls back to tfjs's own kernel for what it does not cover.

@@ -31,6 +31,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type SimdKernels, simdKernels } from "./_wasm_simd.ts";
+import { type MlpSimd, mlpSimd } from "./_mlp_simd.ts";
 
 /** A tensor as kernels see it. */
 export type Info = tf.TensorInfo;
@@ -82,6 +83,15 @@ export function transpose(backend: BackendWasm, x: Info, perm: number[]): Info {
 export function simd(backend: BackendWasm): SimdKernels | undefined {
   const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
   return memory instanceof WebAssembly.Memory ? simdKernels(memory) : undefined;
+}
+
+/**
+ * lib's float32 matrix product (`_mlp_simd.ts`: gemm, gemmNT) on tfjs-wasm's heap, or
+ * undefined where it cannot run.
+ */
+export function mlp(backend: BackendWasm): MlpSimd | undefined {
+  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  return memory instanceof WebAssembly.Memory ? mlpSimd(memory) : undefined;
 }
 
 /** The byte offset of a tensor's values in tfjs-wasm's heap. */

@@ -240,6 +240,55 @@ Deno.test("conv2d gradients on wasm equal the cpu backend's for rectangular inpu
   }
 });
 
+Deno.test("stride-1 conv2d, its gradients and fused conv2d on wasm (lib's matrix product) equal the cpu backend's", async () => {
+  const cases: [number[], number[], Pad | number | tf.backend_util.ExplicitPadding][] = [
+    [[1, 7, 9, 16], [3, 3, 16, 5], "same"],
+    [[3, 11, 6, 3], [3, 3, 3, 8], "same"],
+    [[3, 9, 13, 16], [3, 3, 16, 13], "valid"],
+    [[1, 8, 7, 1], [3, 3, 1, 8], "same"], // kW·C = 3: the other kernels
+    [[3, 10, 10, 1], [5, 5, 1, 7], "valid"], // kW·C = 5 forward; dx with kW·O = 35
+    [[3, 6, 9, 3], [2, 3, 3, 4], "same"], // even filter height: padding 0 above, 1 below
+    [[1, 12, 10, 16], [5, 5, 16, 32], 2],
+    [[3, 7, 8, 4], [3, 2, 4, 16], [[0, 0], [2, 0], [1, 1], [0, 0]]],
+    [[3, 5, 5, 16], [1, 1, 16, 8], "valid"],
+    [[1, 14, 14, 16], [3, 3, 16, 32], "same"], // the CNN's second layer
+  ];
+  let seed = 5000;
+  for (const [xShape, fShape, pad] of cases) {
+    const xv = normals(xShape.reduce((a, b) => a * b), seed++);
+    const fv = normals(fShape.reduce((a, b) => a * b), seed++);
+    const bv = normals(fShape[3], seed++);
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, xShape as [number, number, number, number]);
+        const f = tf.tensor4d(fv, fShape as [number, number, number, number]);
+        const conv = (a: tf.Tensor, b: tf.Tensor) =>
+          tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad);
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(conv(a, b))));
+        const fused = tf.fused.conv2d({
+          x,
+          filter: f,
+          strides: 1,
+          pad,
+          bias: tf.tensor1d(bv),
+          activation: "relu",
+        });
+        return [conv(x, f), ...g([x, f]), fused].map((t) => Array.from(t.dataSync()));
+      });
+    const got = run(), want = await onCpu(run);
+    for (const [i, name] of ["y", "dx", "dW", "fused"].entries()) {
+      const top = Math.max(...want[i].map(Math.abs));
+      assert.equal(got[i].length, want[i].length);
+      want[i].forEach((v, j) =>
+        assert.ok(
+          Math.abs(got[i][j] - v) <= 1e-5 * top,
+          `${name} of ${JSON.stringify([xShape, fShape, pad])}[${j}]: ${got[i][j]} vs ${v}`,
+        )
+      );
+    }
+  }
+});
+
 Deno.test("conv2d of single-channel images on wasm equals the cpu backend's", async () => {
   const cases: [number[], number[], number | [number, number], Pad | number][] = [
     [[64, 28, 28, 1], [3, 3, 1, 16], 1, "same"], // the SIMD kernel
