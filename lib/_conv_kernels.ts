@@ -855,9 +855,10 @@ const CONV_KERNELS: Record<string, KernelFn> = {
 
 /**
  * Registers lib's wasm kernels (idempotent): the missing `Conv2DBackpropFilter`, faster
- * `Conv2D` and `FusedConv2D` (stride 1, or single-channel input), `Conv2DBackpropInput` and `MaxPoolGrad`
- * (this module), and the faster or corrected `BatchMatMul`, `Identity`, `Cast`, `GatherV2`,
- * `Sum`, `Mean`, `Tile`, `FusedBatchNorm`, `Add`, `Sub` and `Multiply` of `_wasm_kernels.ts`.
+ * `Conv2D` and `FusedConv2D` (stride 1, or single-channel input), `Conv2DBackpropInput` and
+ * `MaxPoolGrad` (this module), and the faster or corrected `BatchMatMul`, `Identity`, `Cast`,
+ * `GatherV2`, `Sum`, `Mean`, `Tile`, `FusedBatchNorm`, `Add`, `Sub` and `Multiply` of
+ * `_wasm_kernels.ts`.
  * Each falls back to tfjs's own kernel for what it does not cover.
  */
 export function registerConvKernels(): void {

@@ -435,6 +435,35 @@ Deno.test("matMul with transpose flags and multiples of 4 and 8 columns (the SIM
   }
 });
 
+Deno.test("matMul with and without one transpose flag (lib's matrix product) equals the cpu backend's for odd shapes", async () => {
+  const flags = [[false, false], [true, false], [false, true]] as const;
+  const shapes = [[600, 7, 5], [1, 1, 1], [3, 1, 9], [257, 13, 1], [1568, 64, 64]];
+  for (const [k, m, n] of shapes) {
+    const av = normals(k * m, 4300 + k), bv = normals(k * n, 4400 + k);
+    const products = () =>
+      tf.tidy(() =>
+        flags.map(([ta, tb]) =>
+          Array.from(
+            tf.matMul(
+              tf.tensor3d(av, ta ? [1, k, m] : [1, m, k]),
+              tf.tensor2d(bv, tb ? [n, k] : [k, n]),
+              ta,
+              tb,
+            ).dataSync(),
+          )
+        )
+      );
+    const got = products(), want = await onCpu(products);
+    got.forEach((g, f) => {
+      const top = Math.max(...want[f].map(Math.abs));
+      assert.equal(g.length, m * n);
+      g.forEach((v, j) =>
+        assert.ok(Math.abs(v - want[f][j]) <= 1e-5 * top, `[${k}, ${m}, ${n}] ${flags[f]} [${j}]`)
+      );
+    });
+  }
+});
+
 /** Row-by-row float32 sums of the columns of [rows, c] values. */
 function float32ColumnSums(values: Float32Array, c: number): Float32Array {
   const sums = new Float32Array(c);
