@@ -518,13 +518,20 @@ Deno.test("every lesson's deck works offline in headless Chromium", async (t) =>
           await page.waitFor("document.documentElement.dataset.deckFitted === 'true'");
           const at = await page.evaluate<{ x: number; y: number }>(
             `(async () => {
-            const slide = Reveal.getSlides().find((s) =>
-              s.querySelector('.slide-body > .cell .output-chart.zoomable > svg'));
-            const ix = Reveal.getIndices(slide);
-            Reveal.slide(ix.h, ix.v, -1);
-            await new Promise((r) => setTimeout(r, 300));
-            const r = slide.querySelector('.output-chart.zoomable').getBoundingClientRect();
-            return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+            // the first chart that shows on its slide before any step (not one that a later
+            // step of the same place shows, nor one under another output)
+            for (const slide of Reveal.getSlides()) {
+              if (!slide.querySelector('.slide-body > .cell .output-chart.zoomable > svg')) continue;
+              const ix = Reveal.getIndices(slide);
+              Reveal.slide(ix.h, ix.v, -1);
+              await new Promise((r) => setTimeout(r, 300));
+              for (const chart of slide.querySelectorAll('.output-chart.zoomable')) {
+                const r = chart.getBoundingClientRect();
+                const x = r.x + r.width / 2, y = r.y + r.height / 2;
+                if (r.width > 0 && chart.contains(document.elementFromPoint(x, y))) return { x, y };
+              }
+            }
+            throw new Error('no chart shows on its slide before its steps');
           })()`,
           );
           const click = async () => {
