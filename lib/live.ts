@@ -160,13 +160,6 @@ function liveDisplay<T>(
   };
 }
 
-/** True when some record holds a finite loss or accuracy (training or validation). */
-function hasFiniteValue(epochs: readonly EpochRecord[]): boolean {
-  return epochs.some((r) =>
-    [r.loss, r.acc, r.valLoss, r.valAcc].some((v) => typeof v === "number" && Number.isFinite(v))
-  );
-}
-
 /** A one-line chart in place of learning curves when no value is finite. */
 function divergedChart(numEpochs: number, title: string): VegaLiteSpec {
   const text = `no finite loss to draw after ${numEpochs} epoch${numEpochs === 1 ? "" : "s"}: ` +
@@ -321,9 +314,7 @@ export function notebookProgress(
   let live: LiveChart | undefined;
   // A diverged run (every value NaN or infinite) has no line to draw: say so instead.
   const curves = (ctx: ProgressContext, title: string, subtitle?: string) =>
-    hasFiniteValue(ctx.history.epochs)
-      ? learningCurves(ctx.history.epochs, { title, subtitle })
-      : divergedChart(ctx.history.epochs.length, title);
+    runCurves(ctx.history.epochs, { logLoss: false }, title, subtitle);
   return {
     onTrainBegin(ctx) {
       if (kind === "line") line = progressLine(`training for ${ctx.params.epochs} epochs`, options);
@@ -425,7 +416,7 @@ function joinSubtitle(...parts: (string | undefined)[]): string | undefined {
  */
 function runCurves(
   epochs: readonly EpochRecord[],
-  settings: CurvesSettings,
+  settings: Pick<CurvesSettings, "metrics" | "logLoss">,
   title: string,
   subtitle: string | undefined,
 ): VegaLiteSpec {
